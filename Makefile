@@ -1,0 +1,41 @@
+# digest: `make run` builds the sample edition; `make test` runs the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE := samples/greenwatch/editions/2024-11-22.toml
+SAMPLE_OUT := samples/greenwatch/out/2024-11-22
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamps re-run the install whenever pyproject.toml changes.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/digest build $(SAMPLE)
+	@echo
+	@echo "Open $(CURDIR)/$(SAMPLE_OUT)/digest.html in a browser"
+	@echo "(plain text: digest.txt, message: digest.eml, report: report.json)."
+
+test: $(VENV)/.installed-test
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check digest tests benchmarks
+	$(BIN)/mypy digest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/build.py
+
+clean:
+	rm -rf $(VENV) samples/greenwatch/out .pytest_cache .mypy_cache .ruff_cache

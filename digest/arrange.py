@@ -1,0 +1,125 @@
+"""Arrange: stories into sections (lead first), and the ticker normalized and deduplicated."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from digest.models import Article, ArticleOverrides, Dropped, Edition, Section, Story, TickerItem
+from digest.summarize import normalize_headline
+
+# Ticker texts compare equal when they differ only in case, spacing, quotes and punctuation.
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Selected:
+    """One selected article with the editor's overrides and its summary."""
+
+    article: Article
+    overrides: ArticleOverrides
+    summary: str
+
+
+def comparison_key(text: str) -> str:
+    """Case-, spacing- and punctuation-insensitive form of a headline, for dedupe."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _NOT_WORD.sub(" ", folded).strip()
+
+
+def make_story(selected: Selected, default_section: str) -> Story:
+    """Merge an article with the editor's overrides; the editor always wins."""
+    article, overrides = selected.article, selected.overrides
+    title = overrides.title or article.title
+    return Story(
+        title=title,
+        summary=selected.summary,
+        url=overrides.url or article.url,
+        section=overrides.section or article.section or default_section,
+        published=article.published,
+        author=article.author,
+        image=overrides.image or article.image,
+        image_alt=article.image_alt or title,
+        site_name=article.site_name,
+        source=article.source,
+        lead=overrides.lead,
+    )
+
+
+def order_sections(names: Sequence[str], configured: Sequence[str]) -> list[str]:
+    """Configured order first, the rest alphabetically (case-insensitive)."""
+    by_key = {name.casefold(): name for name in names}
+    ordered = [by_key.pop(name.casefold()) for name in configured if name.casefold() in by_key]
+    return ordered + sorted(by_key.values(), key=str.casefold)
+
+
+def group_sections(
+    stories: Sequence[Story], configured: Sequence[str]
+) -> tuple[Story | None, tuple[Section, ...]]:
+    """The lead (marked `lead`, else the first) and the rest grouped by section."""
+    if not stories:
+        return None, ()
+    lead = next((story for story in stories if story.lead), stories[0])
+    rest = [story for story in stories if story is not lead]
+    # Section names match case-insensitively; the configured spelling wins.
+    spelling = {name.casefold(): name for name in configured}
+    groups: dict[str, list[Story]] = {}
+    for story in rest:
+        name = spelling.get(story.section.casefold(), story.section)
+        groups.setdefault(name, []).append(story)
+    sections = tuple(
+        Section(name=name, stories=tuple(groups[name]))
+        for name in order_sections(list(groups), configured)
+    )
+    return lead, sections
+
+
+def clean_ticker(
+    items: Sequence[TickerItem], headlines: Sequence[str]
+) -> tuple[tuple[TickerItem, ...], tuple[Dropped, ...]]:
+    """Normalize ticker items; drop duplicates and repeats of article headlines, in order."""
+    headline_keys = {comparison_key(headline) for headline in headlines}
+    seen: set[str] = set()
+    kept: list[TickerItem] = []
+    dropped: list[Dropped] = []
+    for item in items:
+        text = normalize_headline(item.text)
+        key = comparison_key(text)
+        if not key:
+            dropped.append(Dropped("ticker", item.text, "empty after cleaning", item.origin))
+        elif key in headline_keys:
+            dropped.append(Dropped("ticker", text, "repeats an article headline", item.origin))
+        elif key in seen:
+            dropped.append(Dropped("ticker", text, "duplicate ticker item", item.origin))
+        else:
+            seen.add(key)
+            kept.append(TickerItem(text=text, url=item.url, origin=item.origin))
+    return tuple(kept), tuple(dropped)
+
+
+def arrange(
+    selected: Sequence[Selected],
+    ticker: Sequence[TickerItem],
+    *,
+    edition_date: date,
+    subject: str,
+    preheader: str,
+    sections: Sequence[str],
+    default_section: str,
+) -> Edition:
+    """The whole edition: lead, sections in order, ticker cleaned, and what was dropped."""
+    stories = [make_story(item, default_section) for item in selected]
+    lead, grouped = group_sections(stories, sections)
+    kept, dropped = clean_ticker(ticker, [story.title for story in stories])
+    return Edition(
+        date=edition_date,
+        subject=subject,
+        preheader=preheader,
+        lead=lead,
+        sections=grouped,
+        ticker=kept,
+        dropped=dropped,
+    )

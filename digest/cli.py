@@ -1,0 +1,127 @@
+"""The `digest` command line: options -> one call per command. Imports are lazy for speed."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from digest.errors import DigestError, ExitCode
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="digest",
+    help=(
+        "Build a daily newsletter digest email from articles and ticker headlines.\n\n"
+        "Typical day: `digest init newsroom/` once, then edit "
+        "newsroom/editions/YYYY-MM-DD.toml and run `digest build` on it."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals in tracebacks could hold secrets (SMTP passwords); never print them.
+    pretty_exceptions_show_locals=False,
+)
+
+EditionArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="The edition file, e.g. newsroom/editions/2024-11-22.toml. "
+        "Its digest.toml is found in its folder or a parent.",
+        show_default=False,
+    ),
+]
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn errors a person can cause into one clear message and a documented exit code."""
+    try:
+        yield
+    except DigestError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(int(error.exit_code)) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def _run(action: Callable[[], T]) -> T:
+    with reported_errors():
+        return action()
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log what each stage does.")
+    ] = False,
+) -> None:
+    """Options shared by every command."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def build(
+    edition: EditionArgument,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder. Default: out/<date>/ beside digest.toml."),
+    ] = None,
+) -> None:
+    """Build an edition: writes digest.html, .txt, .mjml, .eml and report.json.
+
+    Prints a summary with the HTML size against Gmail's 102,400-byte clipping limit.
+    """
+    from digest.build import build as run_build
+    from digest.summary import build_summary
+
+    result, files = _run(lambda: run_build(edition, out))
+    typer.echo(build_summary(result, files))
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new publication.")],
+    name: Annotated[
+        str, typer.Option(help="The publication's name, shown in the masthead.")
+    ] = "My Daily Digest",
+) -> None:
+    """Create a publication: a commented digest.toml, editions/ with today's example edition,
+    an example article and templates/ for theme overrides. Never overwrites a file.
+    """
+    from digest.scaffold import scaffold
+
+    created = _run(lambda: scaffold(folder, name=name))
+    typer.echo(f"Created a publication in {folder}:")
+    for path in created:
+        typer.echo(f"  {path}")
+    edition = next(path for path in created if path.parent.name == "editions")
+    typer.echo(f"\nNext: edit {edition}, then run: digest build {edition}")
+
+
+# -- end of commands --
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except DigestError as error:  # raised outside a command body (should not happen)
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        sys.exit(int(error.exit_code))
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["ExitCode", "app", "main"]

@@ -1,0 +1,121 @@
+"""Plain typed values passed between pipeline stages (no dicts between stages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TickerItem:
+    """One short headline for the "In brief" block."""
+
+    text: str
+    url: str | None = None
+    origin: str = ""  # where it came from: the edition file or a page path, for reports
+
+
+@dataclass(frozen=True, slots=True)
+class Byline:
+    """What a page's byline line says: who, which section, when."""
+
+    author: str | None = None  # a person or a desk ("Greenwatch Desk")
+    section: str | None = None
+    published: datetime | None = None  # always timezone-aware
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as a reader found it; body paragraphs are plain text, never HTML."""
+
+    title: str
+    body: tuple[str, ...] = ()
+    url: str | None = None
+    section: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+    image: str | None = None
+    image_alt: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    summary: str | None = None  # a summary the source itself provides (front matter, feed)
+    source: str = ""  # the path or URL it was read from
+    ticker: tuple[TickerItem, ...] = ()  # a ticker block found on the same page
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleOverrides:
+    """What the editor set for one article in the edition file; these always win."""
+
+    title: str | None = None
+    summary: str | None = None
+    section: str | None = None
+    image: str | None = None
+    url: str | None = None
+    lead: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """An article as it appears in the digest: summarized, with the editor's overrides."""
+
+    title: str
+    summary: str
+    url: str | None
+    section: str
+    published: datetime | None
+    author: str | None
+    image: str | None
+    image_alt: str
+    site_name: str | None
+    source: str
+    lead: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A named group of stories, in the order they appear."""
+
+    name: str
+    stories: tuple[Story, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Something the pipeline left out, and why, for the build report."""
+
+    kind: str  # "ticker" or "article"
+    text: str
+    reason: str
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """The arranged digest, ready to render."""
+
+    date: date
+    subject: str
+    preheader: str
+    lead: Story | None
+    sections: tuple[Section, ...]
+    ticker: tuple[TickerItem, ...]
+    dropped: tuple[Dropped, ...] = ()
+
+    @property
+    def stories(self) -> tuple[Story, ...]:
+        """Every story in reading order, lead first."""
+        rest = tuple(story for section in self.sections for story in section.stories)
+        return ((self.lead,) if self.lead else ()) + rest
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDigest:
+    """The email bodies at every stage, with their sizes."""
+
+    mjml: str
+    text: str
+    html: str  # final, CSS inlined
+    html_bytes: int
+    style_bytes: int
+    warnings: tuple[str, ...] = field(default=())

@@ -1,0 +1,45 @@
+"""An article prepared for summarizing: cleaned paragraphs split into sentences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from digest.summarize.cleanup import clean_paragraphs
+from digest.summarize.sentences import split_sentences
+
+# Sentence-final punctuation: a paragraph ending without it is a heading or a link.
+_FINAL = re.compile(r"[.!?…。！？][\"”’'»)\]]*$")
+# A heading-like paragraph (no final punctuation) longer than this is still body text.
+HEADING_MAX_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Sentences in reading order with the index of the paragraph each came from."""
+
+    sentences: tuple[str, ...]
+    paragraph_of: tuple[int, ...]
+    title: str | None = None
+
+    @classmethod
+    def from_paragraphs(cls, paragraphs: Sequence[str], title: str | None = None) -> Document:
+        """Clean, drop headings and links among body text, and split into sentences."""
+        kept = clean_paragraphs(paragraphs, title)
+        body = [p for p in kept if not _is_heading(p)]
+        # An article that is only a headline still deserves a summary: keep what there is.
+        chosen = body or kept
+        sentences: list[str] = []
+        owners: list[int] = []
+        for index, paragraph in enumerate(chosen):
+            for sentence in split_sentences(paragraph):
+                sentences.append(sentence)
+                owners.append(index)
+        return cls(tuple(sentences), tuple(owners), title)
+
+
+def _is_heading(paragraph: str) -> bool:
+    """True for short paragraphs without final punctuation (subheads, related links)."""
+    flat = paragraph.strip()
+    return len(flat) <= HEADING_MAX_CHARS and _FINAL.search(flat) is None

@@ -1,0 +1,50 @@
+"""Content words of a sentence: lower-cased, stop words dropped, crudely stemmed."""
+
+from __future__ import annotations
+
+import re
+
+
+def _words(text: str) -> frozenset[str]:
+    """A set of lower-case words written as one space-separated string."""
+    return frozenset(text.split())
+
+
+# Function words carry no topic; without them similarity reflects what a sentence is about.
+STOP_WORDS = _words(
+    "a about above after again against all also am an and any are as at be because been "
+    "before being below between both but by can could did do does doing down during each few "
+    "for from further had has have having he her here hers herself him himself his how i if "
+    "in into is it its itself just me more most my myself no nor not now of off on once only "
+    "or other our ours out over own said same says she should so some such than that the "
+    "their theirs them then there these they this those through to too under until up very "
+    "was we were what when where which while who whom why will with would you your yours mr "
+    "mrs ms one two new year years told according like get got make made many much may might "
+    "must per since still us via"
+)
+# Words this short are mostly noise (initials, "s" from "it's") once stop words are gone.
+MIN_TERM_CHARS = 2
+# Plural/verb suffixes folded together so "strike" and "strikes" count as one term.
+_SUFFIXES = ("ies", "es", "s", "ing", "ed")
+# A stem shorter than this after stripping a suffix was probably not a suffix ("bus", "red").
+MIN_STEM_CHARS = 4
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def stem(word: str) -> str:
+    """Strip one common English inflection."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM_CHARS:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of text, in order, with repeats."""
+    out: list[str] = []
+    for match in _WORD.finditer(text.lower()):
+        word = match.group().replace("’", "'").split("'")[0]
+        if len(word) >= MIN_TERM_CHARS and word not in STOP_WORDS:
+            out.append(stem(word))
+    return out

@@ -1,0 +1,1 @@
+"""The default theme, shipped inside the wheel as the package `digest.templates`."""

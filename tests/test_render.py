@@ -1,0 +1,84 @@
+"""Rendering: escaping of untrusted content, safe links, and theme overrides."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from digest.build import build
+from digest.config import Publication
+from digest.models import Edition, Section, Story
+from digest.render import format_long_date, render, safe_url
+
+from .conftest import PublicationFactory
+
+PUBLICATION = Publication.model_validate(
+    {"name": "Test <Daily>", "from": "Test <t@example.org>", "sections": ["World"]}
+)
+
+
+def story(**changes: object) -> Story:
+    values: dict[str, object] = {
+        "title": "Title",
+        "summary": "Summary.",
+        "url": "https://example.org/a",
+        "section": "World",
+        "published": None,
+        "author": None,
+        "image": None,
+        "image_alt": "Title",
+        "site_name": None,
+        "source": "a",
+    }
+    values.update(changes)
+    return Story(**values)  # type: ignore[arg-type]
+
+
+def render_one(item: Story) -> tuple[str, str]:
+    edition = Edition(
+        date=date(2024, 11, 22), subject="S", preheader="P", lead=None,
+        sections=(Section("World", (item,)),), ticker=(),
+    )
+    source = render(edition, PUBLICATION, publication_root=None, unsubscribe_url=None, archive_url=None)
+    return source.mjml, source.text
+
+
+def test_untrusted_text_is_escaped_in_mjml_but_not_in_text() -> None:
+    mjml, text = render_one(story(title="<script>alert(1)</script> & co", summary='"Quote" <b>x</b>'))
+    assert "<script>" not in mjml
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in mjml
+    assert "&lt;b&gt;x&lt;/b&gt;" in mjml
+    assert "<script>alert(1)</script> & co" in text
+    assert "Test &lt;Daily&gt;" in mjml
+
+
+def test_unsafe_links_never_reach_the_email() -> None:
+    mjml, _ = render_one(story(url="javascript:alert(1)"))
+    assert "javascript:" not in mjml
+    assert safe_url("data:text/html,x") == "#"
+    assert safe_url("mailto:a@example.org") == "mailto:a@example.org"
+
+
+def test_long_date_is_locale_independent() -> None:
+    assert format_long_date(date(2024, 11, 22)) == "Friday, 22 November 2024"
+
+
+def test_publication_template_overrides_and_extends_the_default(
+    make_publication: PublicationFactory,
+) -> None:
+    edition = make_publication(
+        '[[articles]]\nsource = "../articles/a.md"\n',
+        files={
+            "articles/a.md": "---\ntitle: Hello\n---\nBody text here.\n",
+            "templates/digest.mjml.j2": (
+                '{% extends "default/digest.mjml.j2" %}'
+                "{% block footer %}<mj-section><mj-column><mj-text>Custom footer"
+                "</mj-text></mj-column></mj-section>{% endblock %}"
+            ),
+            "templates/digest.txt.j2": "Plain: {{ edition.lead.title }}\n",
+        },
+    )
+    result, files = build(edition)
+    html = Path(files["html"]).read_text(encoding="utf-8")
+    assert "Custom footer" in html and "Hello" in html
+    assert Path(files["text"]).read_text(encoding="utf-8") == "Plain: Hello\n"
