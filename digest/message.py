@@ -28,6 +28,7 @@ HEADER_SOFT_LIMIT = 78
 # RFC 5322 / 5321 hard limit for any line, CRLF excluded.
 HEADER_HARD_LIMIT = 998
 _URL_SAFE_IN_HEADER = re.compile(r"^[!-~]+$")  # printable ASCII, no spaces
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 BOUNDARY_PREFIX = "==digest-"  # "==" never occurs in quoted-printable text
 
 
@@ -141,6 +142,8 @@ def format_to(address: str, name: str | None) -> str:
     safe_header("recipient address", address)
     if name:
         safe_header("recipient name", name)
+        if _CONTROL.search(name):
+            raise HeaderError("the recipient name contains a control character, which is refused")
     value = formataddr((name or "", address), charset="utf-8")
     line = f"To: {value}{CRLF}"
     if len(line) - len(CRLF) <= HEADER_SOFT_LIMIT:
@@ -289,7 +292,11 @@ def build_template(
 
 
 def verify_message(
-    data: bytes, *, expect_to: str, expect_in_bodies: Sequence[str] = ()
+    data: bytes,
+    *,
+    expect_to: str,
+    expect_in_text: Sequence[str] = (),
+    expect_in_html: Sequence[str] = (),
 ) -> EmailMessage:
     """Parse under email.policy.strict and check headers and the decoded bodies."""
     if b"\r\n" not in data or b"\n" in data.replace(b"\r\n", b""):
@@ -316,7 +323,9 @@ def verify_message(
     if len(bodies) != 2:
         raise PersonalizationError("the message must have a text and an HTML part")
     text_body, html_body = bodies
-    for expected in expect_in_bodies:
-        if expected not in text_body or _html_escape(expected) not in html_body:
-            raise PersonalizationError("a personal value did not survive the transfer encoding")
+    missing = [v for v in expect_in_text if v not in text_body] + [
+        v for v in expect_in_html if _html_escape(v) not in html_body
+    ]
+    if missing:
+        raise PersonalizationError("a personal value did not survive the transfer encoding")
     return message

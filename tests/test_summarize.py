@@ -173,6 +173,17 @@ def test_title_repeated_as_first_paragraph_is_skipped() -> None:
     )
 
 
+def test_raw_seed_page_skips_ticker_byline_and_image() -> None:
+    seed = Path(__file__).resolve().parent.parent.parent / "shared/seed/greenwatch-nato-ukraine.txt"
+    if not seed.exists():
+        pytest.skip("seed page not available")
+    summary = summarize_text(seed.read_text(encoding="utf-8"), 350, "lead")
+    assert summary.startswith("NATO and Ukraine are set to meet in Brussels on Tuesday")
+    assert "UNRWA" not in summary
+    assert "Greenwatch Desk" not in summary
+    assert ".jpg" not in summary
+
+
 def test_seed_page_summary() -> None:
     seed = Path(__file__).resolve().parent.parent.parent / "shared/seed/greenwatch-nato-ukraine.txt"
     if not seed.exists():

@@ -28,6 +28,9 @@ _DEBRIS = re.compile(
 )
 # Debris paragraphs are short; a long paragraph matching a pattern is real text.
 DEBRIS_MAX_CHARS = 120
+# A paragraph with this many bullets or pipes is a scraped ticker or menu, not prose.
+LIST_MARKERS_MIN = 3
+_LIST_MARKER = re.compile(r"[•|·▪►]")
 
 
 def strip_dateline(text: str) -> str:
@@ -41,6 +44,8 @@ def strip_dateline(text: str) -> str:
 def is_debris(paragraph: str) -> bool:
     """True for bylines, photo credits, "Advertisement", "Read more" and image names."""
     flat = paragraph.strip()
+    if len(_LIST_MARKER.findall(flat)) >= LIST_MARKERS_MIN:
+        return True
     return len(flat) <= DEBRIS_MAX_CHARS and _DEBRIS.match(flat) is not None
 
 
