@@ -108,6 +108,46 @@ def init(
     typer.echo(f"\nNext: edit {edition}, then run: digest build {edition}")
 
 
+def _method_help() -> str:
+    from digest.summarize import METHODS
+
+    return "Summary method: " + "; ".join(f"{name} = {text}" for name, text in METHODS.items())
+
+
+@app.command("summarize")
+def summarize_command(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Plain-text article, paragraphs separated by blank lines; '-' reads stdin."
+        ),
+    ] = "-",
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-chars", min=1, help="Hard limit on the summary's length, in characters."
+        ),
+    ] = 350,
+    method: Annotated[str | None, typer.Option("--method", help=_method_help())] = None,
+) -> None:
+    """Print the summary of one article, as the build would make it.
+
+    Example: digest summarize story.txt --max-chars 280 --method lead
+    """
+    from digest.errors import SourceError
+    from digest.summarize import DEFAULT_METHOD
+    from digest.summarize.command import summarize_text
+
+    def run() -> str:
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise SourceError(f"{file}: cannot read the article ({error})") from None
+        return summarize_text(text, max_chars, method or DEFAULT_METHOD)
+
+    typer.echo(_run(run))
+
+
 # -- end of commands --
 
 

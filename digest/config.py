@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from digest.errors import ConfigError, Problem
+from digest.summarize import DEFAULT_METHOD, METHODS
 
 PUBLICATION_FILE = "digest.toml"
 DEFAULT_SUMMARY_CHARS = 350
@@ -133,7 +134,7 @@ class Publication(_Strict):
     summary_chars: Annotated[int, Field(ge=MIN_SUMMARY_CHARS, le=MAX_SUMMARY_CHARS)] = (
         DEFAULT_SUMMARY_CHARS
     )
-    summary_method: str = "lead"
+    summary_method: str = DEFAULT_METHOD
     brand: Brand = Brand()
     unsubscribe: Unsubscribe = Unsubscribe()
     delivery: Delivery = Delivery()
@@ -149,6 +150,15 @@ class Publication(_Strict):
             raise ValueError(
                 f"unknown time zone {value!r}; use a name such as Europe/London"
             ) from None
+        return value
+
+    @field_validator("summary_method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        if value not in METHODS:
+            raise ValueError(
+                f"unknown summary method {value!r}; choose one of: {', '.join(METHODS)}"
+            )
         return value
 
     @field_validator("base_url", "archive_url")
@@ -367,11 +377,10 @@ def load_edition(edition_path: Path, publication_path: Path | None = None) -> Lo
         except ValidationError as error:
             problems.extend(_problems_from(error, edition_path))
         problems.extend(_missing_files(data, edition_path))
-    if edition is not None:
-        if not edition.articles and not edition.ticker:
-            problems.append(
-                Problem(str(edition_path), "articles", "the edition selects no articles or ticker")
-            )
+    if edition is not None and not edition.articles and not edition.ticker:
+        problems.append(
+            Problem(str(edition_path), "articles", "the edition selects no articles or ticker")
+        )
     edition_date = _edition_date(edition_path, edition)
     if data is not None and edition_date is None:
         problems.append(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +18,7 @@ from digest.summarize import (
     summarize,
 )
 from digest.summarize.command import split_paragraphs, summarize_text
+from tests.conftest import SEED
 
 ARTICLE = [
     "LONDON (Reuters) - NATO and Ukraine are set to meet in Brussels on Tuesday to discuss "
@@ -174,9 +174,7 @@ def test_title_repeated_as_first_paragraph_is_skipped() -> None:
 
 
 def test_raw_seed_page_skips_ticker_byline_and_image() -> None:
-    seed = Path(__file__).resolve().parent.parent.parent / "shared/seed/greenwatch-nato-ukraine.txt"
-    if not seed.exists():
-        pytest.skip("seed page not available")
+    seed = SEED
     summary = summarize_text(seed.read_text(encoding="utf-8"), 350, "lead")
     assert summary.startswith("NATO and Ukraine are set to meet in Brussels on Tuesday")
     assert "UNRWA" not in summary
@@ -185,9 +183,7 @@ def test_raw_seed_page_skips_ticker_byline_and_image() -> None:
 
 
 def test_seed_page_summary() -> None:
-    seed = Path(__file__).resolve().parent.parent.parent / "shared/seed/greenwatch-nato-ukraine.txt"
-    if not seed.exists():
-        pytest.skip("seed page not available")
+    seed = SEED
     paragraphs = split_paragraphs(seed.read_text(encoding="utf-8"))
     body = paragraphs[paragraphs.index("NATO, Ukraine to Meet Tuesday Over Russian Attack") + 1 :]
     summary = summarize(body, 350, "lead")
