@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.arrange import Selected, arrange
+from digest.check import Finding, run_checks
 from digest.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, compile_mjml
 from digest.config import LoadedEdition, Publication, load_edition
 from digest.message import PLACEHOLDER_RECIPIENT, build_message
@@ -62,7 +63,8 @@ class BuildResult:
     digest: RenderedDigest
     message: EmailMessage
     timings_ms: dict[str, float]
-    warnings: tuple[str, ...]
+    warnings: tuple[str, ...]  # about the inputs (summaries over budget, missing text)
+    findings: tuple[Finding, ...] = ()  # what `digest check` reports about the email
 
 
 def unsubscribe_link(publication: Publication, token: str, email: str) -> str | None:
@@ -118,22 +120,6 @@ def default_preheader(edition: Edition) -> str:
     return shorten(" · ".join(titles), PREHEADER_MAX_CHARS)
 
 
-def size_warnings(html_bytes: int, style_bytes: int) -> list[str]:
-    """Warnings for the two Gmail limits."""
-    warnings = []
-    if html_bytes > GMAIL_CLIP_BYTES:
-        warnings.append(
-            f"the HTML is {html_bytes:,} bytes; Gmail clips messages over "
-            f"{GMAIL_CLIP_BYTES:,} bytes (remove articles or shorten summaries)"
-        )
-    if style_bytes > GMAIL_STYLE_BYTES:
-        warnings.append(
-            f"<style> blocks total {style_bytes:,} bytes; Gmail drops styles over "
-            f"{GMAIL_STYLE_BYTES:,} bytes"
-        )
-    return warnings
-
-
 def build_in_memory(
     loaded: LoadedEdition,
     *,
@@ -182,7 +168,6 @@ def build_in_memory(
         )
     with timer.stage("compile"):
         compiled = compile_mjml(source.mjml)
-    warnings += size_warnings(compiled.html_bytes, compiled.style_bytes)
     with timer.stage("message"):
         sent_at = datetime.combine(loaded.date, EDITION_HOUR, tzinfo=publication.tz)
         message = build_message(
@@ -195,6 +180,10 @@ def build_in_memory(
             id_seed=f"{publication.name}\n{loaded.date.isoformat()}\n{recipient}",
             reply_to=publication.reply_to,
         )
+    with timer.stage("check"):
+        findings = run_checks(
+            html=compiled.html, text=source.text, edition=edition, publication=publication
+        )
     digest = RenderedDigest(
         mjml=source.mjml,
         text=source.text,
@@ -203,7 +192,9 @@ def build_in_memory(
         style_bytes=compiled.style_bytes,
         warnings=tuple(warnings),
     )
-    return BuildResult(loaded, edition, digest, message, dict(timer.stages), tuple(warnings))
+    return BuildResult(
+        loaded, edition, digest, message, dict(timer.stages), tuple(warnings), tuple(findings)
+    )
 
 
 def default_output(loaded: LoadedEdition) -> Path:
@@ -250,6 +241,7 @@ def report(result: BuildResult, files: dict[str, Path]) -> dict[str, Any]:
         "text_bytes": len(result.digest.text.encode("utf-8")),
         "timings_ms": {name: round(ms, 2) for name, ms in result.timings_ms.items()},
         "warnings": list(result.warnings),
+        "checks": [finding.to_json() for finding in result.findings],
         "files": {name: str(path) for name, path in files.items()},
     }
 

@@ -108,6 +108,46 @@ def init(
     typer.echo(f"\nNext: edit {edition}, then run: digest build {edition}")
 
 
+@app.command()
+def check(
+    edition: EditionArgument,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when there are warnings (errors exit 5).")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON object with every finding, for scripts.")
+    ] = False,
+) -> None:
+    """Check an edition before sending: Gmail's size limits, images (alt, https, width),
+    links, unsubscribe link and postal address, subject and preheader, the plain-text
+    part, duplicate articles, colour contrast.
+
+    Exit codes: 0 clean or warnings only, 1 warnings with --strict, 5 errors.
+    """
+    import json
+
+    from digest.build import build_in_memory
+    from digest.check import Finding, exit_code_for, format_findings
+    from digest.config import load_edition
+
+    result = _run(lambda: build_in_memory(load_edition(edition)))
+    findings = [Finding("warning", "input", warning) for warning in result.warnings]
+    findings = sorted([*result.findings, *findings], key=lambda item: item.severity != "error")
+    code = exit_code_for(findings, strict=strict)
+    if json_output:
+        payload = {
+            "edition": str(edition),
+            "html_bytes": result.digest.html_bytes,
+            "style_bytes": result.digest.style_bytes,
+            "findings": [finding.to_json() for finding in findings],
+            "exit_code": int(code),
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_findings(findings))
+    raise typer.Exit(int(code))
+
+
 def _method_help() -> str:
     from digest.summarize import METHODS
 

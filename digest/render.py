@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from dataclasses import dataclass
@@ -85,11 +86,17 @@ def wrap(value: object, indent: str = "") -> str:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def make_environment(publication_root: Path | None) -> Environment:
-    """Publication templates first, then the default theme (also reachable as default/...)."""
+    """Publication templates first, then the default theme (also reachable as default/...).
+
+    Cached per publication: compiled templates are reused, and Jinja2 still reloads a
+    template whose file changed (auto_reload), which the live preview relies on.
+    """
     theme = FileSystemLoader(theme_folder())
     loaders: list[Any] = []
-    if publication_root is not None and (publication_root / "templates").is_dir():
+    if publication_root is not None:
+        # Added even before the folder exists, so one created during a preview is seen.
         loaders.append(FileSystemLoader(publication_root / "templates"))
     loaders += [PrefixLoader({THEME: theme}), theme]
     environment = Environment(

@@ -40,6 +40,9 @@ def build_summary(result: BuildResult, files: dict[str, Path]) -> str:
     total_ms = sum(result.timings_ms.values())
     lines.append(f"  Time  {total_ms:.0f} ms in the pipeline")
     lines += [f"  warning: {warning}" for warning in result.warnings]
+    lines += [f"  {finding.severity}: {finding.message}" for finding in result.findings]
+    if any(finding.severity == "error" for finding in result.findings):
+        lines.append("  Fix the errors above before sending (`digest check` lists them).")
     folder = files["html"].parent
     lines.append(f"Files in {folder}/: " + ", ".join(path.name for path in files.values()))
     return "\n".join(lines)

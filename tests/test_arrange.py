@@ -67,18 +67,32 @@ def test_sections_follow_configuration_then_alphabetical() -> None:
 
 
 def test_lead_flag_wins_else_first_article() -> None:
-    items = [selected("One", "Sport"), selected("Two", "World", lead=True), selected("Three", "sport")]
+    items = [
+        selected("One", "Sport"),
+        selected("Two", "World", lead=True),
+        selected("Three", "sport"),
+    ]
     edition = arrange(
-        items, [], edition_date=date(2024, 11, 22), subject="s", preheader="p",
-        sections=["World", "Sport"], default_section="News",
+        items,
+        [],
+        edition_date=date(2024, 11, 22),
+        subject="s",
+        preheader="p",
+        sections=["World", "Sport"],
+        default_section="News",
     )
     assert edition.lead is not None and edition.lead.title == "Two"
     assert [section.name for section in edition.sections] == ["Sport"]
     assert [story.title for story in edition.sections[0].stories] == ["One", "Three"]
 
     no_flag = arrange(
-        items[:1] + items[2:], [], edition_date=date(2024, 11, 22), subject="s", preheader="p",
-        sections=[], default_section="News",
+        items[:1] + items[2:],
+        [],
+        edition_date=date(2024, 11, 22),
+        subject="s",
+        preheader="p",
+        sections=[],
+        default_section="News",
     )
     assert no_flag.lead is not None and no_flag.lead.title == "One"
 
@@ -91,11 +105,19 @@ def test_default_section_and_overrides() -> None:
     )
     plain = selected("Plain")
     edition = arrange(
-        [plain, item], [], edition_date=date(2024, 11, 22), subject="s", preheader="p",
-        sections=[], default_section="News",
+        [plain, item],
+        [],
+        edition_date=date(2024, 11, 22),
+        subject="s",
+        preheader="p",
+        sections=[],
+        default_section="News",
     )
     story = edition.sections[0].stories[0]
     assert (story.title, story.section, story.url, story.image_alt) == (
-        "Edited", "World", "https://e.org/a", "Edited"
+        "Edited",
+        "World",
+        "https://e.org/a",
+        "Edited",
     )
     assert edition.lead is not None and edition.lead.section == "News"

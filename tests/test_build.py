@@ -84,14 +84,24 @@ def test_report_lists_what_was_kept_and_dropped(built: Path) -> None:
     assert len(report["articles"]) == 8
     assert report["articles"][0]["section"] == "Lead"
     assert [section["name"] for section in report["sections"]] == [
-        "Diplomacy", "Economy", "Climate", "World"
+        "Diplomacy",
+        "Economy",
+        "Climate",
+        "World",
     ]
     assert len(report["ticker"]["kept"]) == 4
     reasons = {item["reason"] for item in report["ticker"]["dropped"]}
     assert reasons == {"duplicate ticker item", "repeats an article headline"}
     assert report["html_bytes"] == len((built / "digest.html").read_bytes())
     assert report["style_bytes"] > 0 and report["html_budget_bytes"] == 102_400
-    assert set(report["timings_ms"]) >= {"load", "read", "summarize", "arrange", "render", "compile"}
+    assert set(report["timings_ms"]) >= {
+        "load",
+        "read",
+        "summarize",
+        "arrange",
+        "render",
+        "compile",
+    }
 
 
 def test_summaries_respect_the_budget(built: Path) -> None:

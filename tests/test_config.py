@@ -40,7 +40,9 @@ def test_every_problem_is_reported_at_once(make_publication: PublicationFactory)
         text = "A"
         source = "b.txt"
         """,
-        publication=MINIMAL_PUBLICATION.replace('timezone = "Europe/London"', 'timezone = "Mars/Base"'),
+        publication=MINIMAL_PUBLICATION.replace(
+            'timezone = "Europe/London"', 'timezone = "Mars/Base"'
+        ),
     )
     with pytest.raises(ConfigError) as caught:
         load_edition(edition)
@@ -58,7 +60,9 @@ def test_every_problem_is_reported_at_once(make_publication: PublicationFactory)
 
 def test_missing_source_file_is_named(make_publication: PublicationFactory) -> None:
     edition = make_publication('[[articles]]\nsource = "../articles/nope.md"\n')
-    with pytest.raises(ConfigError, match=r"articles\[1\]\.source: file not found: \.\./articles/nope\.md"):
+    with pytest.raises(
+        ConfigError, match=r"articles\[1\]\.source: file not found: \.\./articles/nope\.md"
+    ):
         load_edition(edition)
 
 
@@ -71,14 +75,16 @@ def test_toml_syntax_error(make_publication: PublicationFactory) -> None:
 def test_no_publication_file(tmp_path: Path) -> None:
     edition = tmp_path / "2024-11-22.toml"
     edition.write_text('[[ticker]]\ntext = "x"\n')
-    with pytest.raises(ConfigError, match="no digest.toml found"):
+    with pytest.raises(ConfigError, match=r"no digest\.toml found"):
         load_edition(edition)
 
 
 def test_date_from_file_name_or_key(make_publication: PublicationFactory) -> None:
     named = make_publication('[[ticker]]\ntext = "x"\n', edition_name="2024-12-01-morning.toml")
     assert load_edition(named).date == date(2024, 12, 1)
-    keyed = make_publication('date = 2025-01-02\n[[ticker]]\ntext = "x"\n', edition_name="draft.toml")
+    keyed = make_publication(
+        'date = 2025-01-02\n[[ticker]]\ntext = "x"\n', edition_name="draft.toml"
+    )
     assert load_edition(keyed).date == date(2025, 1, 2)
     undated = make_publication('[[ticker]]\ntext = "x"\n', edition_name="draft.toml")
     with pytest.raises(ConfigError, match="no date"):
@@ -87,7 +93,9 @@ def test_date_from_file_name_or_key(make_publication: PublicationFactory) -> Non
 
 def test_bad_publication_values(make_publication: PublicationFactory) -> None:
     publication = 'summary_chars = 5\nbase_url = "ftp://x"\n' + MINIMAL_PUBLICATION
-    publication = publication.replace('[brand]', '[brand]\ncolor = "green"\nfont_family = "x;}</style>"')
+    publication = publication.replace(
+        "[brand]", '[brand]\ncolor = "green"\nfont_family = "x;}</style>"'
+    )
     edition = make_publication('[[ticker]]\ntext = "x"\n', publication=publication)
     with pytest.raises(ConfigError) as caught:
         load_edition(edition)

@@ -93,8 +93,18 @@ def test_headline_is_not_mistaken_for_a_ticker_heading() -> None:
     ("line", "author", "section", "when"),
     [
         ("Greenwatch Desk Diplomacy 2024-11-22, 3:48pm", "Greenwatch Desk", "Diplomacy", (15, 48)),
-        ("By Staff Correspondent | Economy | Nov 22, 2024 11:05 AM", "Staff Correspondent", "Economy", (11, 5)),
-        ("Greenwatch Desk · Climate · 22 November 2024, 18:20", "Greenwatch Desk", "Climate", (18, 20)),
+        (
+            "By Staff Correspondent | Economy | Nov 22, 2024 11:05 AM",
+            "Staff Correspondent",
+            "Economy",
+            (11, 5),
+        ),
+        (
+            "Greenwatch Desk · Climate · 22 November 2024, 18:20",
+            "Greenwatch Desk",
+            "Climate",
+            (18, 20),
+        ),
         ("22 Nov 2024 12:00 am — Reuters — World", "Reuters", "World", (0, 0)),
         ("Jane Doe, 2024-11-22", "Jane Doe", None, (0, 0)),
     ],
@@ -129,7 +139,9 @@ def test_empty_and_binary_pages_are_refused() -> None:
 
 
 def test_latin1_page_is_read() -> None:
-    article = read("Café owners protest\n\nThe café closed.".encode("latin-1"), origin="a", context=CONTEXT)
+    article = read(
+        "Café owners protest\n\nThe café closed.".encode("latin-1"), origin="a", context=CONTEXT
+    )
     assert article.title == "Café owners protest"
 
 

@@ -36,15 +36,23 @@ def story(**changes: object) -> Story:
 
 def render_one(item: Story) -> tuple[str, str]:
     edition = Edition(
-        date=date(2024, 11, 22), subject="S", preheader="P", lead=None,
-        sections=(Section("World", (item,)),), ticker=(),
+        date=date(2024, 11, 22),
+        subject="S",
+        preheader="P",
+        lead=None,
+        sections=(Section("World", (item,)),),
+        ticker=(),
     )
-    source = render(edition, PUBLICATION, publication_root=None, unsubscribe_url=None, archive_url=None)
+    source = render(
+        edition, PUBLICATION, publication_root=None, unsubscribe_url=None, archive_url=None
+    )
     return source.mjml, source.text
 
 
 def test_untrusted_text_is_escaped_in_mjml_but_not_in_text() -> None:
-    mjml, text = render_one(story(title="<script>alert(1)</script> & co", summary='"Quote" <b>x</b>'))
+    mjml, text = render_one(
+        story(title="<script>alert(1)</script> & co", summary='"Quote" <b>x</b>')
+    )
     assert "<script>" not in mjml
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in mjml
     assert "&lt;b&gt;x&lt;/b&gt;" in mjml
@@ -78,7 +86,7 @@ def test_publication_template_overrides_and_extends_the_default(
             "templates/digest.txt.j2": "Plain: {{ edition.lead.title }}\n",
         },
     )
-    result, files = build(edition)
+    _, files = build(edition)
     html = Path(files["html"]).read_text(encoding="utf-8")
     assert "Custom footer" in html and "Hello" in html
     assert Path(files["text"]).read_text(encoding="utf-8") == "Plain: Hello\n"

@@ -1,0 +1,52 @@
+"""Headless Chromium for tests: Debian's /usr/bin/chromium driven by Playwright.
+
+Tests that need it use the `browser` fixture, which skips with a reason when Chromium or
+Playwright is missing (CI installs Chromium so these run there).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without these, Chromium tries to reach Google's services, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+OUTPUT = Path(__file__).resolve().parent / "output"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A shared headless Chromium, or a skip saying why there is none."""
+    if not CHROMIUM.exists() and not shutil.which("chromium"):
+        pytest.skip("Chromium is not installed (apt-get install chromium); browser test skipped")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed; browser test skipped")
+    with sync_playwright() as playwright:
+        executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def screenshot_path(*parts: str) -> Path:
+    """Where a test saves a screenshot (tests/output/, not committed)."""
+    path = OUTPUT.joinpath(*parts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
