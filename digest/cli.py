@@ -188,6 +188,284 @@ def summarize_command(
     typer.echo(_run(run))
 
 
+@app.command()
+def send(
+    edition: EditionArgument,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to", help="Recipient CSV: an `email` column, optional `name` and merge fields."
+        ),
+    ] = None,
+    test: Annotated[
+        str | None,
+        typer.Option("--test", help="Send one copy to this address only; no journal entry."),
+    ] = None,
+    transport: Annotated[
+        str | None,
+        typer.Option("--transport", help="smtp, command or files (default: [delivery])."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Build and check every message; send nothing.")
+    ] = False,
+    rate: Annotated[
+        float | None,
+        typer.Option("--rate", min=0, help="At most N messages per second (0 = no limit)."),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Don't ask for confirmation before sending.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Send to the valid rows even if some are bad."),
+    ] = False,
+    on_unknown: Annotated[
+        str,
+        typer.Option(
+            "--on-unknown",
+            help="Messages a crash left unconfirmed: resend (at most one duplicate) or skip.",
+        ),
+    ] = "resend",
+    journal: Annotated[
+        Path | None,
+        typer.Option("--journal", help="Send journal (default <publication>/.digest/)."),
+    ] = None,
+    smtp_host: Annotated[str | None, typer.Option(help="Override [delivery] host.")] = None,
+    smtp_port: Annotated[int | None, typer.Option(help="Override [delivery] port.")] = None,
+    smtp_security: Annotated[
+        str | None, typer.Option(help="starttls, tls or none (none only to this machine).")
+    ] = None,
+    smtp_user: Annotated[
+        str | None,
+        typer.Option(
+            help="Override [delivery] username (the password comes from the "
+            "environment variable named by password_env)."
+        ),
+    ] = None,
+) -> None:
+    """Send an edition: one message per recipient, resumable, never twice.
+
+    Re-running the same command sends only what has not been sent. Exit codes: 0 all sent,
+    75 some deferred (run again later), 6 failures, 7 bad recipient rows, 5 check errors.
+    The unsubscribe secret comes from DIGEST_UNSUBSCRIBE_SECRET, the SMTP password from
+    DIGEST_SMTP_PASSWORD (names configurable in digest.toml).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    from digest.send import Progress, SendOptions, SendRequest, send_edition_file
+
+    if on_unknown not in ("resend", "skip"):
+        typer.secho("error: --on-unknown must be resend or skip", fg=typer.colors.RED, err=True)
+        raise typer.Exit(int(ExitCode.CONFIG))
+    overrides: dict[str, object] = {
+        key: value
+        for key, value in {
+            "host": smtp_host,
+            "port": smtp_port,
+            "security": smtp_security,
+            "username": smtp_user,
+        }.items()
+        if value is not None
+    }
+    options = SendOptions(dry_run=dry_run, on_unknown=on_unknown)  # type: ignore[arg-type]
+    request = SendRequest(
+        rate=rate,
+        edition_path=edition,
+        recipients_csv=to,
+        test_address=test,
+        transport=transport,
+        delivery_overrides=overrides,
+        journal_path=journal,
+        skip_invalid=skip_invalid,
+        options=options,
+    )
+    columns = (
+        TextColumn("sending"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+    )
+    with Bar(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("send", total=None, info="")
+
+        def progress(state: Progress) -> None:
+            bar.update(
+                task,
+                total=state.total,
+                completed=state.done,
+                info=f"sent {state.sent} failed {state.failed} deferred {state.deferred} "
+                f"{state.rate:.0f}/s",
+            )
+
+        def confirm(question: str) -> bool:
+            return yes or typer.confirm(question, default=False)
+
+        summary = _run(
+            lambda: send_edition_file(
+                request,
+                confirm=confirm,
+                progress=progress,
+                warn=lambda text: typer.echo(text, err=True),
+            )
+        )
+    if summary.dry_run:
+        typer.echo(f"dry run: {summary.total} messages built and checked; nothing sent")
+        raise typer.Exit(0)
+    typer.echo(
+        f"sent {summary.sent}, failed {summary.failed}, deferred {summary.deferred}, "
+        f"skipped {summary.skipped + summary.unknown_skipped} (already sent or unknown), "
+        f"failed earlier {summary.failed_earlier}, pending {summary.pending}"
+    )
+    for address, words in summary.errors[:20]:
+        typer.echo(f"  {address}: {words}", err=True)
+    if summary.stopped:
+        typer.echo(f"stopped: {summary.stopped}", err=True)
+    raise typer.Exit(int(summary.exit_code))
+
+
+@app.command()
+def status(
+    edition: EditionArgument,
+    journal: Annotated[
+        Path | None,
+        typer.Option("--journal", help="Send journal (default <publication>/.digest/)."),
+    ] = None,
+) -> None:
+    """Print the send journal's counts for an edition (sent, pending, failed, ...)."""
+    from digest.config import load_edition
+    from digest.ledger import Journal, State, default_journal_path
+
+    def run() -> tuple[dict[State, int], list[tuple[str, State, str]]]:
+        loaded = load_edition(edition)
+        with Journal(journal or default_journal_path(loaded.root)) as opened:
+            key = loaded.date.isoformat()
+            return opened.counts(key), opened.errors(key)
+
+    counts, errors = _run(run)
+    typer.echo("  ".join(f"{state.value} {counts[state]}" for state in State))
+    for address, state, words in errors:
+        typer.echo(f"  {state.value:<8} {address}: {words}")
+
+
+@app.command("extract")
+def extract_command(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Pages, feeds or article files: local paths or http(s) URLs.",
+            show_default=False,
+        ),
+    ],
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line instead of a report.")
+    ] = False,
+    max_chars: Annotated[
+        int, typer.Option("--max-chars", min=1, help="Length limit of each summary.")
+    ] = 350,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Read URLs from the cache only; no network.")
+    ] = False,
+) -> None:
+    """Show what digest reads from pages, feeds and files: title, date, author, summary, body.
+
+    Use it to see why a page came out wrong. Exits 3 (after printing the others) if any
+    input could not be read.
+
+    Example: digest extract https://example.org/story page.html.gz feed.xml --json
+    """
+    from digest.config import find_publication
+    from digest.extract import ExtractResult, cache_settings, default_context, extract
+
+    def show(result: ExtractResult) -> None:
+        if json_lines:
+            typer.echo(result.to_json())
+        elif result.ok:
+            typer.echo(result.to_text() + "\n")
+        else:
+            typer.secho(f"error: {result.to_text()}", fg=typer.colors.RED, err=True)
+
+    def run() -> list[ExtractResult]:
+        publication = find_publication(Path.cwd())
+        settings = cache_settings(publication.parent if publication else None, offline=offline)
+        return extract(
+            inputs,
+            context=default_context(),
+            settings=settings,
+            summary_chars=max_chars,
+            on_result=show,
+        )
+
+    results = _run(run)
+    if not all(result.ok for result in results):
+        raise typer.Exit(int(ExitCode.SOURCE))
+
+
+@app.command("new")
+def new_command(
+    sources: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--from",
+            help="A feed, page URL or local file to take candidates from (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only feed entries newer than this: 24h, 2d, 1w, or a date."),
+    ] = None,
+    edition_date: Annotated[
+        str | None,
+        typer.Option("--date", help="The edition's date, YYYY-MM-DD. Default: today."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the edition file if it already exists.")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Read URLs from the cache only; no network.")
+    ] = False,
+    folder: Annotated[
+        Path, typer.Option("--dir", help="The publication folder (where digest.toml is).")
+    ] = Path("."),
+) -> None:
+    """Draft an edition file from feeds, URLs or files, with summaries filled in.
+
+    Candidates are deduplicated; delete or reorder them in the file, then `digest build`.
+    Never overwrites an existing edition without --force.
+
+    Example: digest new --from https://example.org/feed.xml --from story.html --since 24h
+    """
+    from datetime import date
+
+    from digest.draft import Draft, new_edition
+
+    def run() -> Draft:
+        day = None
+        if edition_date is not None:
+            try:
+                day = date.fromisoformat(edition_date)
+            except ValueError:
+                raise DigestError(f"--date {edition_date!r}: use the form YYYY-MM-DD") from None
+        return new_edition(
+            sources or [],
+            folder=folder,
+            since=since,
+            edition_date=day,
+            force=force,
+            offline=offline,
+        )
+
+    draft = _run(run)
+    for failure in draft.failures:
+        typer.secho(f"error: {failure}", fg=typer.colors.RED, err=True)
+    for duplicate in draft.duplicates:
+        typer.echo(f"left out (duplicate): {duplicate.title}", err=True)
+    typer.echo(f"wrote {draft.path} with {len(draft.articles)} articles")
+    if draft.exit_code != ExitCode.OK:
+        raise typer.Exit(int(draft.exit_code))
+
+
 # -- end of commands --
 
 

@@ -102,7 +102,7 @@ class Unsubscribe(_Strict):
 class Delivery(_Strict):
     """How `digest send` delivers; secrets come from environment variables named here."""
 
-    transport: Literal["smtp", "command", "files"] = "smtp"
+    transport: str = "smtp"  # smtp, command, files, or a plugin's name (digest.transports)
     host: str = "localhost"
     port: Annotated[int, Field(ge=1, le=65535)] = 587
     security: Literal["starttls", "tls", "none"] = "starttls"

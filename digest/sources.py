@@ -48,7 +48,7 @@ def _read_entry(entry: ArticleEntry, loaded: LoadedEdition, context: ReadContext
     if entry.source is not None:
         return read_file(loaded.resolve(entry.source), context)
     assert entry.url is not None  # the config model guarantees one of the two
-    from digest.readers.web import read_url
+    from digest.extract import read_url
 
     return read_url(entry.url, context=context, cache_root=loaded.root)
 
