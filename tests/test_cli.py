@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from digest.cli import app
@@ -86,3 +87,34 @@ def test_init_then_build_then_refuse_to_overwrite(tmp_path: Path) -> None:
     assert again.exit_code == ExitCode.CONFIG
     assert "refusing to overwrite" in again.output
     assert (folder / "digest.toml").read_text() == before
+
+
+def test_send_files_transport_then_rerun_sends_nothing_twice(
+    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIGEST_UNSUBSCRIBE_SECRET", "a-test-secret-of-32-characters!!")
+    recipients = tmp_path / "list.csv"
+    recipients.write_text("email,name\nann@example.org,Ann\nbob@example.org,Bob\nbad,X\n")
+    edition = str(sample_copy / "editions" / "2024-11-22.toml")
+    base = ["send", edition, "--to", str(recipients), "--transport", "files", "--yes"]
+
+    refused = runner.invoke(app, base)
+    assert refused.exit_code == ExitCode.RECIPIENTS
+    assert "line 4" in refused.output
+
+    first = runner.invoke(app, [*base, "--skip-invalid"])
+    assert first.exit_code == 0, first.output
+    assert "sent 2" in first.output
+    outbox = sample_copy / "outbox"
+    assert len(list(outbox.glob("*.eml"))) == 2
+
+    again = runner.invoke(app, [*base, "--skip-invalid"])
+    assert again.exit_code == 0 and "sent 0" in again.output and "skipped 2" in again.output
+    status = runner.invoke(app, ["status", edition])
+    assert "sent 2" in status.output and "pending 0" in status.output
+
+
+def test_send_needs_a_list_or_a_test_address(sample_copy: Path) -> None:
+    result = runner.invoke(app, ["send", str(sample_copy / "editions" / "2024-11-22.toml")])
+    assert result.exit_code == ExitCode.CONFIG
+    assert "--to LIST.csv or --test ADDRESS" in result.output

@@ -1,0 +1,303 @@
+"""SMTP against a fault-injecting aiosmtpd on 127.0.0.1; command and files transports."""
+
+from __future__ import annotations
+
+import mailbox
+import ssl
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+import trustme
+
+from digest.config import Delivery
+from digest.errors import DigestError
+from digest.transports import (
+    ConnectionLost,
+    FatalTransportError,
+    PermanentFailure,
+    TemporaryFailure,
+    create_transport,
+    get_factory,
+)
+from digest.transports.command import CommandTransport
+from digest.transports.files import FilesTransport
+from digest.transports.smtp import SmtpSettings, SmtpTransport, is_loopback
+from tests.smtp_server import PASSWORD, USERNAME, FaultHandler, smtp_server
+
+MESSAGE = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhello\r\n.dot line\r\n"
+SENDER = "desk@example.org"
+TIMEOUT = 5.0
+TO = "b@x.org"
+
+
+def _noop() -> None:
+    pass
+
+
+def plain(port: int, **extra: object) -> SmtpTransport:
+    settings = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=TIMEOUT)
+    for key, value in extra.items():
+        object.__setattr__(settings, key, value)
+    return SmtpTransport(settings)
+
+
+def test_one_connection_reused_and_reconnect_every() -> None:
+    with smtp_server() as server:
+        transport = plain(server.port, reconnect_every=3)
+        calls: list[str] = []
+        for n in range(7):
+            transport.send(SENDER, f"r{n}@example.org", MESSAGE, lambda: calls.append("data"))
+        transport.close()
+        assert len(server.handler.received) == 7
+        assert calls == ["data"] * 7
+        assert server.handler.connections == 3  # 3 + 3 + 1
+        # dot-stuffing survived the round trip
+        assert b"\r\n.dot line\r\n" in server.handler.received[0][1]
+
+
+def test_550_is_permanent_with_the_servers_words_and_connection_survives() -> None:
+    handler = FaultHandler(reject={"gone@example.org"})
+    with smtp_server(handler) as server:
+        transport = plain(server.port)
+        marked: list[str] = []
+        with pytest.raises(PermanentFailure) as caught:
+            transport.send(SENDER, "gone@example.org", MESSAGE, lambda: marked.append("x"))
+        assert "550" in caught.value.message and "no such user" in caught.value.message
+        assert marked == []  # never reached DATA
+        transport.send(SENDER, "ok@example.org", MESSAGE, _noop)
+        transport.close()
+        assert handler.connections == 1
+        assert [rcpt for rcpt, _ in handler.received] == ["ok@example.org"]
+
+
+def test_451_is_temporary_then_succeeds() -> None:
+    handler = FaultHandler(defer_times={"grey@example.org": 1})
+    with smtp_server(handler) as server:
+        transport = plain(server.port)
+        with pytest.raises(TemporaryFailure) as caught:
+            transport.send(SENDER, "grey@example.org", MESSAGE, _noop)
+        assert caught.value.code == 451
+        transport.send(SENDER, "grey@example.org", MESSAGE, _noop)
+        transport.close()
+        assert handler.count("grey@example.org") == 1
+
+
+def test_421_and_disconnect_then_reconnect() -> None:
+    handler = FaultHandler(close_421={"busy@example.org": 1})
+    with smtp_server(handler) as server:
+        transport = plain(server.port)
+        with pytest.raises(ConnectionLost) as caught:
+            transport.send(SENDER, "busy@example.org", MESSAGE, _noop)
+        assert not caught.value.after_data
+        transport.send(SENDER, "busy@example.org", MESSAGE, _noop)  # reconnects by itself
+        transport.close()
+        assert handler.connections == 2
+        assert handler.count("busy@example.org") == 1
+
+
+def test_drop_after_the_final_dot_is_unknown() -> None:
+    handler = FaultHandler(drop_after_dot={"lost@example.org": 1})
+    with smtp_server(handler) as server:
+        transport = plain(server.port)
+        with pytest.raises(ConnectionLost) as caught:
+            transport.send(SENDER, "lost@example.org", MESSAGE, _noop)
+        assert caught.value.after_data
+        assert handler.count("lost@example.org") == 1  # it did arrive
+        transport.close()
+
+
+def test_connection_refused_is_connection_lost() -> None:
+    from tests.smtp_server import free_port
+
+    transport = plain(free_port())
+    with pytest.raises(ConnectionLost):
+        transport.send(SENDER, "a@example.org", MESSAGE, _noop)
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def _server_tls(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+def _client_tls(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+def test_starttls_with_trusted_certificate_and_login(ca: trustme.CA) -> None:
+    with smtp_server(tls_context=_server_tls(ca), auth=True) as server:
+        transport = SmtpTransport(
+            SmtpSettings(
+                host="127.0.0.1",
+                port=server.port,
+                security="starttls",
+                username=USERNAME,
+                password=PASSWORD,
+                timeout=TIMEOUT,
+                ssl_context=_client_tls(ca),
+            )
+        )
+        transport.send(SENDER, "a@example.org", MESSAGE, _noop)
+        transport.close()
+        assert server.handler.count("a@example.org") == 1
+
+
+def test_starttls_refuses_untrusted_certificate(ca: trustme.CA) -> None:
+    other = trustme.CA()
+    with smtp_server(tls_context=_server_tls(ca)) as server:
+        transport = SmtpTransport(
+            SmtpSettings(
+                host="127.0.0.1",
+                port=server.port,
+                security="starttls",
+                timeout=TIMEOUT,
+                ssl_context=_client_tls(other),
+            )
+        )
+        marked: list[str] = []
+        with pytest.raises(FatalTransportError) as caught:
+            transport.send(SENDER, "a@example.org", MESSAGE, lambda: marked.append("x"))
+        assert "not trusted" in caught.value.message
+        assert marked == [] and server.handler.received == []
+
+
+def test_authentication_failure_is_fatal_and_never_shows_the_password(
+    ca: trustme.CA, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = "wrong-password-do-not-print"
+    with smtp_server(tls_context=_server_tls(ca), auth=True) as server:
+        transport = SmtpTransport(
+            SmtpSettings(
+                host="127.0.0.1",
+                port=server.port,
+                security="starttls",
+                username=USERNAME,
+                password=wrong,
+                timeout=TIMEOUT,
+                ssl_context=_client_tls(ca),
+            )
+        )
+        with pytest.raises(FatalTransportError) as caught:
+            transport.send(SENDER, "a@example.org", MESSAGE, _noop)
+        assert "refused the login" in str(caught.value)
+        assert wrong not in str(caught.value) and wrong not in repr(caught.value)
+        assert wrong not in repr(transport.settings) and wrong not in caplog.text
+        assert server.handler.received == []
+
+
+def test_security_none_only_towards_loopback() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("mail.example.org") and not is_loopback("10.0.0.1")
+    with pytest.raises(DigestError, match="only allowed"):
+        SmtpTransport(SmtpSettings(host="mail.example.org", port=25, security="none"))
+
+
+def test_registry_builds_transports_from_delivery(tmp_path: Path) -> None:
+    delivery = Delivery(transport="files", output="outbox")
+    transport = create_transport("files", delivery, tmp_path, {})
+    assert isinstance(transport, FilesTransport)
+    assert transport.output == tmp_path / "outbox"
+    smtp = create_transport(
+        "smtp",
+        Delivery(host="127.0.0.1", security="none", username="u", password_env="PW"),
+        tmp_path,
+        {"PW": "pw-value"},
+    )
+    assert isinstance(smtp, SmtpTransport) and smtp.settings.password == "pw-value"
+    with pytest.raises(DigestError, match="unknown transport"):
+        get_factory("carrier-pigeon")
+
+
+# --- command --------------------------------------------------------------------------------
+
+
+def _script(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(f"#!{sys.executable}\n{body}")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_command_exit_0_sends_message_on_stdin(tmp_path: Path) -> None:
+    out = tmp_path / "got.eml"
+    script = _script(
+        tmp_path,
+        "ok.py",
+        "import sys, pathlib\n"
+        f"pathlib.Path({str(out)!r}).write_bytes(sys.stdin.buffer.read())\n"
+        "assert sys.argv[1:] == ['--', 'b@example.org']\n",
+    )
+    transport = CommandTransport([str(script), "--", "{to}"], TIMEOUT, tmp_path, {})
+    marked: list[str] = []
+    transport.send(SENDER, "b@example.org", MESSAGE, lambda: marked.append("x"))
+    assert out.read_bytes() == MESSAGE and marked == ["x"]
+
+
+def test_command_exit_75_is_temporary(tmp_path: Path) -> None:
+    script = _script(tmp_path, "later.py", "import sys\nsys.stdin.read()\nsys.exit(75)\n")
+    with pytest.raises(TemporaryFailure):
+        CommandTransport([str(script)], TIMEOUT, tmp_path, {}).send(
+            SENDER, "b@x.org", MESSAGE, _noop
+        )
+
+
+def test_command_exit_1_is_permanent_with_stderr(tmp_path: Path) -> None:
+    script = _script(
+        tmp_path,
+        "fail.py",
+        "import sys\nsys.stdin.read()\nsys.stderr.write('mailbox full')\nsys.exit(1)\n",
+    )
+    with pytest.raises(PermanentFailure, match="mailbox full"):
+        CommandTransport([str(script)], TIMEOUT, tmp_path, {}).send(
+            SENDER, "b@x.org", MESSAGE, _noop
+        )
+
+
+def test_command_that_hangs_is_stopped(tmp_path: Path) -> None:
+    # The script starts a child that keeps the pipes open: the whole group must be killed.
+    script = _script(
+        tmp_path,
+        "hang.py",
+        "import subprocess, sys, time\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "time.sleep(60)\n",
+    )
+    with pytest.raises(TemporaryFailure, match="did not finish"):
+        CommandTransport([str(script)], 0.5, tmp_path, {}).send(SENDER, TO, MESSAGE, _noop)
+
+
+def test_command_refuses_option_like_addresses(tmp_path: Path) -> None:
+    transport = CommandTransport(["/bin/true", "{to}"], TIMEOUT, tmp_path, {})
+    with pytest.raises(PermanentFailure):
+        transport.send(SENDER, "-oQ/tmp/x@example.org", MESSAGE, _noop)
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def test_files_writes_eml_per_recipient(tmp_path: Path) -> None:
+    transport = FilesTransport(tmp_path / "out")
+    transport.open()
+    transport.send(SENDER, "a@example.org", MESSAGE, _noop)
+    transport.send(SENDER, "../../etc/passwd@example.org", MESSAGE, _noop)
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(files) == 2 and all(name.endswith(".eml") and "/" not in name for name in files)
+    assert (tmp_path / "out" / files[0]).read_bytes() == MESSAGE
+
+
+def test_files_appends_to_mbox(tmp_path: Path) -> None:
+    transport = FilesTransport(tmp_path / "review.mbox")
+    transport.open()
+    for n in range(3):
+        transport.send(SENDER, f"r{n}@example.org", MESSAGE, _noop)
+    box = mailbox.mbox(tmp_path / "review.mbox")
+    assert len(box) == 3 and all(m["Subject"] == "hi" for m in box)
