@@ -42,7 +42,7 @@ def make_edition(folder: Path, count: int) -> Path:
             f'section = "{sections[number % len(sections)]}"',
             "",
         ]
-    lines += ['[[ticker]]', f'source = "../articles/{sources[0].name}"', ""]
+    lines += ["[[ticker]]", 'source = "../articles/greenwatch-nato-ukraine.txt"', ""]
     edition = folder / "editions" / "2024-11-22.toml"
     edition.parent.mkdir(parents=True, exist_ok=True)
     edition.write_text("\n".join(lines), encoding="utf-8")
