@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from digest.errors import DigestError, SourceError
 from digest.fetch import FetchSettings, fetch
 from digest.models import Article
-from digest.readers import MAX_SOURCE_BYTES, ReadContext, get_reader, sniff
+from digest.readers import ReadContext, get_reader, read_source_bytes, sniff
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +90,7 @@ def read_url(
 
 def read_path_all(path: Path, *, context: ReadContext) -> tuple[str, list[Article]]:
     """Read a local file: its kind, and one Article for a page or one per feed entry."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise SourceError(f"{path}: {size:,} bytes is too large for an article")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise SourceError(f"{path}: is a folder, not a file") from None
-    except OSError as error:
-        raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
+    data = read_source_bytes(path)
     kind = _kind(data, path.name)
     return kind, _read_as(kind, data, origin=str(path), context=context)
 

@@ -80,20 +80,24 @@ def read_bytes(
     return get_reader(kind)(data, origin=origin, context=context)
 
 
-def read_file(path: Path, context: ReadContext) -> Article:
-    """Read one local article file, whatever its kind."""
+def read_source_bytes(path: Path) -> bytes:
+    """The bytes of a local source file, refusing folders and files too large for an article."""
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
             raise SourceError(f"{path}: {size:,} bytes is too large for an article")
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a folder, not a file") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
-    if data.startswith(GZIP_MAGIC) and not path.name.endswith(".gz"):
-        log.debug("%s is gzip-compressed despite its name", path)
-    return read_bytes(data, origin=str(path), context=context)
+
+
+def read_file(path: Path, context: ReadContext) -> Article:
+    """Read one local article file, whatever its kind."""
+    return read_bytes(read_source_bytes(path), origin=str(path), context=context)
 
 
 def decompress_if_gzip(data: bytes, limit: int = MAX_SOURCE_BYTES) -> bytes:
