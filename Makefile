@@ -34,8 +34,14 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check digest tests benchmarks
 	$(BIN)/mypy digest
 
+# Speed, size and quality figures; each script prints a table.
 bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/preview.py
+	$(BIN)/python benchmarks/summaries.py --data ../shared/realworld/summaries/cnn-dev.jsonl --max-chars 350
+	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/send.py
 
 clean:
 	rm -rf $(VENV) samples/greenwatch/out .pytest_cache .mypy_cache .ruff_cache

@@ -466,6 +466,33 @@ def new_command(
         raise typer.Exit(int(draft.exit_code))
 
 
+@app.command()
+def preview(
+    edition: EditionArgument,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port", "-p", min=1, max=65535, help="Port on 127.0.0.1. Default: a free port."
+        ),
+    ] = None,
+    no_open: Annotated[
+        bool, typer.Option("--no-open", help="Print the URL but don't open a browser.")
+    ] = False,
+) -> None:
+    """Preview an edition in the browser; it rebuilds as you edit. Ctrl-C stops it.
+
+    Views: desktop, mobile, dark mode, plain text, MJML, checks, Gmail clipping gauge.
+    Serves on 127.0.0.1 only, writes no files and cannot send mail.
+    """
+    from digest.preview import serve
+
+    def ready(url: str) -> None:
+        typer.echo(f"Previewing {edition} at {url} (Ctrl-C to stop)")
+
+    _run(lambda: serve(edition, port, not no_open, ready))
+    typer.echo("Preview stopped.")
+
+
 # -- end of commands --
 
 
