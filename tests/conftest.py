@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import browser  # noqa: F401 - the shared headless Chromium fixture
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "greenwatch"
 SAMPLE_EDITION = SAMPLE / "editions" / "2024-11-22.toml"

@@ -9,10 +9,8 @@ import pytest
 
 from digest.build import build
 
-from .browser import browser, screenshot_path
+from .browser import screenshot_path
 from .conftest import MINIMAL_PUBLICATION, PublicationFactory
-
-__all__ = ["browser"]  # the fixture is used by name
 
 PHONE, DESKTOP = 375, 1024
 # Mail clients block remote images until asked; the layout must hold without them, so the

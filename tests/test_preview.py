@@ -21,7 +21,6 @@ from digest.build import build_in_memory
 from digest.config import load_edition
 from digest.errors import ConfigError, DigestError
 from digest.preview import PreviewServer, dark_html, size_report
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import SAMPLE
 
 SCREENSHOTS = Path(__file__).resolve().parent / "output" / "preview"
@@ -324,15 +323,6 @@ def test_ctrl_c_stops_cleanly(sample_copy: Path) -> None:
 # -- a real browser --------------------------------------------------------------------------------
 
 
-def _skip_without_browser() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip("playwright is not importable (pip install playwright)")
-
-
 def frame_width(page: Any, selector: str) -> float:
     """Rendered width of an iframe, border included."""
     box = page.locator(selector).bounding_box()
@@ -341,85 +331,81 @@ def frame_width(page: Any, selector: str) -> float:
     return width
 
 
-def test_page_in_chromium_switches_views_and_reloads_live(live: PreviewServer) -> None:
-    _skip_without_browser()
-    from playwright.sync_api import expect, sync_playwright
+def test_page_in_chromium_switches_views_and_reloads_live(
+    live: PreviewServer, browser: Any
+) -> None:
+    from playwright.sync_api import expect
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     edition = live.edition_path
     original = edition.read_text(encoding="utf-8")
     problems: list[str] = []
     expect.set_options(timeout=TIMEOUT * 1000)
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on(
-                "console",
-                lambda message: problems.append(message.text) if message.type == "error" else None,
-            )
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.goto(live.url, timeout=TIMEOUT * 1000)
-            desktop = page.frame_locator("#frame-desktop")
-            expect(desktop.get_by_text(LEAD_TITLE)).to_be_visible()
-            assert frame_width(page, "#frame-desktop") == pytest.approx(602, abs=1)
-            page.screenshot(path=SCREENSHOTS / "desktop.png")
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(live.url, timeout=TIMEOUT * 1000)
+    desktop = page.frame_locator("#frame-desktop")
+    expect(desktop.get_by_text(LEAD_TITLE)).to_be_visible()
+    assert frame_width(page, "#frame-desktop") == pytest.approx(602, abs=1)
+    page.screenshot(path=SCREENSHOTS / "desktop.png")
 
-            page.click("#tab-mobile")
-            expect(page.frame_locator("#frame-mobile").get_by_text(LEAD_TITLE)).to_be_visible()
-            assert frame_width(page, "#frame-mobile") == pytest.approx(377, abs=1)
-            page.screenshot(path=SCREENSHOTS / "mobile.png")
+    page.click("#tab-mobile")
+    expect(page.frame_locator("#frame-mobile").get_by_text(LEAD_TITLE)).to_be_visible()
+    assert frame_width(page, "#frame-mobile") == pytest.approx(377, abs=1)
+    page.screenshot(path=SCREENSHOTS / "mobile.png")
 
-            page.click("#tab-dark")
-            dark = page.frame_locator("#frame-dark")
-            expect(dark.get_by_text(LEAD_TITLE)).to_be_visible()
-            expect(dark.locator("body")).to_have_css("background-color", "rgb(17, 20, 24)")
-            page.screenshot(path=SCREENSHOTS / "dark.png")
+    page.click("#tab-dark")
+    dark = page.frame_locator("#frame-dark")
+    expect(dark.get_by_text(LEAD_TITLE)).to_be_visible()
+    expect(dark.locator("body")).to_have_css("background-color", "rgb(17, 20, 24)")
+    page.screenshot(path=SCREENSHOTS / "dark.png")
 
-            page.click("#tab-text")
-            expect(page.locator("#text")).to_contain_text(LEAD_TITLE)
-            page.click("#tab-mjml")
-            expect(page.locator("#mjml")).to_contain_text("<mjml")
-            page.click("#tab-checks")
-            expect(page.locator("#checks li").first).to_be_visible()
-            page.screenshot(path=SCREENSHOTS / "checks.png")
-            page.click("#tab-size")
-            expect(page.locator("#size-line")).to_contain_text("of 102,400 bytes")
-            expect(page.locator("#size-line")).to_contain_text("no clipping")
-            expect(page.locator("#markers tr").first).to_contain_text("Lead")
-            page.screenshot(path=SCREENSHOTS / "size.png")
+    page.click("#tab-text")
+    expect(page.locator("#text")).to_contain_text(LEAD_TITLE)
+    page.click("#tab-mjml")
+    expect(page.locator("#mjml")).to_contain_text("<mjml")
+    page.click("#tab-checks")
+    expect(page.locator("#checks li").first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "checks.png")
+    page.click("#tab-size")
+    expect(page.locator("#size-line")).to_contain_text("of 102,400 bytes")
+    expect(page.locator("#size-line")).to_contain_text("no clipping")
+    expect(page.locator("#markers tr").first).to_contain_text("Lead")
+    page.screenshot(path=SCREENSHOTS / "size.png")
 
-            # Back to desktop, scrolled down; an edit must show up without a page reload.
-            page.click("#tab-desktop")
-            expect(desktop.get_by_text(LEAD_TITLE)).to_be_visible()
-            frame = page.frame_locator("#frame-desktop").locator("html")
-            frame.evaluate("() => window.scrollTo(0, 400)")
-            page.evaluate("() => { window.notReloaded = true; }")
-            edition.write_text(
-                original.replace("lead = true", 'lead = true\ntitle = "Live headline 42"', 1),
-                encoding="utf-8",
-            )
-            expect(desktop.get_by_text("Live headline 42")).to_be_visible()
-            assert page.evaluate("() => window.notReloaded") is True
-            assert page.evaluate("() => location.hash") == "#desktop"
-            page.wait_for_function(
-                "() => document.querySelector('#frame-desktop').contentWindow.scrollY > 300"
-            )
-            page.screenshot(path=SCREENSHOTS / "reloaded.png")
+    # Back to desktop, scrolled down; an edit must show up without a page reload.
+    page.click("#tab-desktop")
+    expect(desktop.get_by_text(LEAD_TITLE)).to_be_visible()
+    frame = page.frame_locator("#frame-desktop").locator("html")
+    frame.evaluate("() => window.scrollTo(0, 400)")
+    page.evaluate("() => { window.notReloaded = true; }")
+    edition.write_text(
+        original.replace("lead = true", 'lead = true\ntitle = "Live headline 42"', 1),
+        encoding="utf-8",
+    )
+    expect(desktop.get_by_text("Live headline 42")).to_be_visible()
+    assert page.evaluate("() => window.notReloaded") is True
+    assert page.evaluate("() => location.hash") == "#desktop"
+    page.wait_for_function(
+        "() => document.querySelector('#frame-desktop').contentWindow.scrollY > 300"
+    )
+    page.screenshot(path=SCREENSHOTS / "reloaded.png")
 
-            edition.write_text("[[articles]\n", encoding="utf-8")
-            expect(page.locator("#error")).to_be_visible()
-            expect(page.locator("#error-text")).to_contain_text("not valid TOML")
-            expect(page.locator("#error")).to_contain_text("last good email")
-            expect(desktop.get_by_text("Live headline 42")).to_be_visible()
-            page.screenshot(path=SCREENSHOTS / "error.png")
+    edition.write_text("[[articles]\n", encoding="utf-8")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error-text")).to_contain_text("not valid TOML")
+    expect(page.locator("#error")).to_contain_text("last good email")
+    expect(desktop.get_by_text("Live headline 42")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "error.png")
 
-            edition.write_text(original, encoding="utf-8")
-            expect(page.locator("#error")).to_be_hidden()
-            expect(desktop.get_by_text(LEAD_TITLE)).to_be_visible()
-            assert page.evaluate("() => window.notReloaded") is True
-        finally:
-            browser.close()
+    edition.write_text(original, encoding="utf-8")
+    expect(page.locator("#error")).to_be_hidden()
+    expect(desktop.get_by_text(LEAD_TITLE)).to_be_visible()
+    assert page.evaluate("() => window.notReloaded") is True
     # CSP violations and script errors show up as console errors; the email's remote images
     # fail to load offline, which is fine.
     assert [p for p in problems if "Failed to load resource" not in p] == [], problems
