@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "greenwatch"
-STAGES = ("load", "read", "summarize", "arrange", "render", "compile", "message")
+STAGES = ("load", "read", "summarize", "arrange", "render", "compile", "message", "check")
 
 
 def make_edition(folder: Path, count: int) -> Path:
