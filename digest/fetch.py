@@ -6,10 +6,8 @@ import hashlib
 import ipaddress
 import json
 import logging
-import os
 import re
 import socket
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import urllib3
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from digest.atomic import write_atomic
 from digest.errors import SourceError
 
 log = logging.getLogger(__name__)
@@ -544,18 +543,6 @@ def _read_cache(cache_dir: Path, url: str) -> FetchResult | None:
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write so that a reader never sees half a file (another build may read the cache)."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _write_cache(cache_dir: Path, result: FetchResult) -> None:
     body_path, meta_path = _cache_paths(cache_dir, result.url)
     meta = {
@@ -567,8 +554,8 @@ def _write_cache(cache_dir: Path, result: FetchResult) -> None:
     }
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(body_path, result.data)  # body first: metadata marks the entry complete
-        _write_atomic(meta_path, json.dumps(meta, indent=1, sort_keys=True).encode("utf-8"))
+        write_atomic(body_path, result.data)  # body first: metadata marks the entry complete
+        write_atomic(meta_path, json.dumps(meta, indent=1, sort_keys=True).encode("utf-8"))
     except OSError as error:
         log.warning("could not cache %s in %s: %s", result.url, cache_dir, error)
 

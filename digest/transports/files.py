@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import mailbox
-import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from digest.atomic import write_atomic
 from digest.config import Delivery
 from digest.transports import FatalTransportError
 
@@ -67,15 +66,7 @@ class FilesTransport:
             raise FatalTransportError(f"cannot write to {self.output}: {error}") from None
 
     def _write_eml(self, recipient: str, data: bytes) -> None:
-        target = self.output / eml_name(recipient)
-        handle, temporary = tempfile.mkstemp(dir=self.output, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(self.output / eml_name(recipient), data)
 
     def _append_mbox(self, data: bytes) -> None:
         box = mailbox.mbox(self.output, create=True)
