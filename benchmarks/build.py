@@ -104,7 +104,7 @@ def node_compile(node_mjml: str | None, mjml: str, folder: Path, runs: int) -> f
 
 def ours_compile_only(mjml: str, runs: int) -> float:
     """Median ms of mjml-python alone on the same MJML (no inlining)."""
-    from digest.compile import mjml_to_html
+    from digest.mail.compile import mjml_to_html
 
     mjml_to_html(mjml)
     times = []
@@ -132,9 +132,7 @@ def main() -> None:
             edition = make_edition(folder, size)
             stages, html_bytes, mjml = in_process(edition, args.runs)
             process_ms = whole_process(edition, folder / "out", max(3, args.runs // 2))
-            per_added = (
-                (html_bytes - previous[1]) / (size - previous[0]) if previous else None
-            )
+            per_added = (html_bytes - previous[1]) / (size - previous[0]) if previous else None
             previous = (size, html_bytes)
             rows.append(
                 {
@@ -152,14 +150,29 @@ def main() -> None:
         print(json.dumps(rows, indent=2))
         return
     print(f"median of {args.runs} in-process runs (after a warm-up); times in ms")
-    header = ["articles", *STAGES, "total", "process", "html bytes", "B/article", "B/added",
-              "mjml-py", "node mjml"]
+    header = [
+        "articles",
+        *STAGES,
+        "total",
+        "process",
+        "html bytes",
+        "B/article",
+        "B/added",
+        "mjml-py",
+        "node mjml",
+    ]
     print(" | ".join(f"{h:>9}" for h in header))
     for row in rows:
-        cells = [row["articles"], *(f"{row[f'{s}_ms']:.1f}" for s in (*STAGES, "total")),
-                 f"{row['process_ms']:.0f}", row["html_bytes"], row["bytes_per_article"],
-                 row["bytes_per_added_article"] or "-", f"{row['mjml_python_ms']:.1f}",
-                 f"{row['node_mjml_ms']:.0f}" if row["node_mjml_ms"] else "n/a"]
+        cells = [
+            row["articles"],
+            *(f"{row[f'{s}_ms']:.1f}" for s in (*STAGES, "total")),
+            f"{row['process_ms']:.0f}",
+            row["html_bytes"],
+            row["bytes_per_article"],
+            row["bytes_per_added_article"] or "-",
+            f"{row['mjml_python_ms']:.1f}",
+            f"{row['node_mjml_ms']:.0f}" if row["node_mjml_ms"] else "n/a",
+        ]
         print(" | ".join(f"{cell!s:>9}" for cell in cells))
     if not node_mjml:
         print("node mjml: not found (npm install mjml, then pass --node-mjml PATH)")

@@ -13,8 +13,8 @@ from datetime import UTC
 from pathlib import Path
 
 from digest.errors import SourceError
-from digest.readers import ReadContext
-from digest.readers.html import read
+from digest.sources.readers import ReadContext
+from digest.sources.readers.html import read
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "articles"
 # The article-extraction benchmark's measure: word shingles of this many tokens.

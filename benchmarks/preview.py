@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build import STAGES, make_edition  # a sibling script, not a package
 
-from digest.preview import DEBOUNCE_MS, STEP_MS, PreviewServer
+from digest.preview.server import DEBOUNCE_MS, STEP_MS, PreviewServer
 
 TARGET_MS = 100.0
 TIMEOUT_S = 10.0

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from digest.config import Publication
-from digest.ledger import Journal
-from digest.message import build_message
-from digest.personalize import UNSUBSCRIBE_URL_MARKER, merge_marker, prepare
-from digest.recipients import Recipient
-from digest.send import SendOptions, send_edition
-from digest.transports.smtp import SmtpSettings, SmtpTransport
+from digest.delivery.journal import Journal
+from digest.delivery.options import SendOptions
+from digest.delivery.personalize import UNSUBSCRIBE_URL_MARKER, merge_marker, prepare
+from digest.delivery.recipients import Recipient
+from digest.delivery.send import send_edition
+from digest.delivery.transports.smtp import SmtpSettings, SmtpTransport
+from digest.mail.message import build_message
 
 RECIPIENTS = 2_000
 TARGET_MSG_PER_S = 550.0

@@ -80,8 +80,12 @@ def run(method: str, records: Sequence[Record], max_chars: int) -> tuple[list[st
 
 
 def score(
-    method: str, subset: str, records: Sequence[Record], summaries: Sequence[str],
-    ms: float, max_chars: int,
+    method: str,
+    subset: str,
+    records: Sequence[Record],
+    summaries: Sequence[str],
+    ms: float,
+    max_chars: int,
 ) -> Row:
     """Mean ROUGE F1 (x100) of summaries against highlights."""
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)

@@ -18,14 +18,14 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from digest.arrange import Selected, arrange
-from digest.check import Finding, run_checks
-from digest.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, compile_mjml
 from digest.config import LoadedEdition, Publication, load_edition
-from digest.message import PLACEHOLDER_RECIPIENT, build_message
+from digest.edition.arrange import Selected, arrange
+from digest.mail.check import Finding, run_checks
+from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, compile_mjml
+from digest.mail.message import PLACEHOLDER_RECIPIENT, build_message
+from digest.mail.render import render
 from digest.models import Edition, RenderedDigest
-from digest.render import render
-from digest.sources import SourcedArticle, read_articles, read_ticker
+from digest.sources.read import SourcedArticle, read_articles, read_ticker
 from digest.summarize import shorten, summarize
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from digest.arrange import Selected, arrange, clean_ticker, comparison_key, order_sections
+from digest.edition.arrange import Selected, arrange, clean_ticker, comparison_key, order_sections
 from digest.models import Article, ArticleOverrides, TickerItem
-from digest.readers import ReadContext
-from digest.readers.pagetext import read
+from digest.sources.readers import ReadContext
+from digest.sources.readers.pagetext import read
 
 from .conftest import SEED
 

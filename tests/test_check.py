@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from digest.check import contrast_ratio, run_checks
 from digest.cli import app
 from digest.config import Publication
 from digest.errors import ExitCode
+from digest.mail.check import contrast_ratio, run_checks
 from digest.models import Edition
 
 from .conftest import MINIMAL_PUBLICATION, SAMPLE_EDITION, PublicationFactory

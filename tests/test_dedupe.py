@@ -6,8 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.dedupe import canonical_url, dedupe_articles, headline_similarity, similar_headlines
 from digest.models import Article
+from digest.sources.dedupe import (
+    canonical_url,
+    dedupe_articles,
+    headline_similarity,
+    similar_headlines,
+)
 
 
 @pytest.mark.parametrize(

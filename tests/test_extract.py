@@ -16,11 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.config import load_edition
-from digest.draft import new_edition, parse_since, toml_string
 from digest.errors import ConfigError, DigestError, SourceError
-from digest.extract import ExtractResult, default_context, extract, read_url
-from digest.fetch import FetchSettings
-from digest.readers import ReadContext
+from digest.sources.draft import new_edition, parse_since, toml_string
+from digest.sources.extract import ExtractResult, default_context, extract, read_url
+from digest.sources.fetch import FetchSettings
+from digest.sources.readers import ReadContext
 
 DATA = Path(__file__).parent / "data"
 PAGE = next((DATA / "pages").glob("06ee193d*.html.gz"))

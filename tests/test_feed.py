@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.errors import SourceError
-from digest.readers import ReadContext
-from digest.readers.feed import check_feed_safe, read, read_feed
+from digest.sources.readers import ReadContext
+from digest.sources.readers.feed import check_feed_safe, read, read_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 CONTEXT = ReadContext(tz=UTC)

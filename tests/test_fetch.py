@@ -15,7 +15,7 @@ from typing import ClassVar
 import pytest
 
 from digest.errors import SourceError
-from digest.fetch import (
+from digest.sources.fetch import (
     USER_AGENT,
     FetchSettings,
     address_problem,
@@ -497,7 +497,7 @@ def test_next_address_tried_when_one_refuses(monkeypatch: pytest.MonkeyPatch, se
     """A dual-stack name whose first address refuses still works, without a second lookup."""
     import socket
 
-    import digest.fetch as module
+    import digest.sources.fetch.http as module
 
     port = int(server.rsplit(":", 1)[1])
     real = socket.getaddrinfo

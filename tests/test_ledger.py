@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.ledger import Journal, JournalError, State
+from digest.delivery.journal import Journal, JournalError, State
 
 
 def test_states_and_counts(tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ def test_lock_keeps_two_sends_apart_and_dies_with_the_process(tmp_path: Path) ->
         second.lock("e1")
     # A killed holder releases the lock (flock is dropped by the kernel).
     code = (
-        "import os, sys; from pathlib import Path; from digest.ledger import Journal; "
+        "import os, sys; from pathlib import Path; from digest.delivery.journal import Journal; "
         f"Journal(Path({str(path)!r})).lock('e3'); os.kill(os.getpid(), 9)"
     )
     subprocess.run([sys.executable, "-c", code], check=False, timeout=30)

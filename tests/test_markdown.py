@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from digest.errors import SourceError
-from digest.readers import ReadContext
-from digest.readers.markdown import read
+from digest.sources.readers import ReadContext
+from digest.sources.readers.markdown import read
 
 UTC = ZoneInfo("UTC")
 CONTEXT = ReadContext(tz=ZoneInfo("Europe/London"), base_url="https://example.org/img/")

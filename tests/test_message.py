@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.message import (
+from digest.mail.message import (
     PLACEHOLDER_RECIPIENT,
     HeaderError,
     build_message,

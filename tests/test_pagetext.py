@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.errors import SourceError
-from digest.readers import ReadContext, read_bytes, sniff
-from digest.readers.pagetext import parse_byline, read
+from digest.sources.readers import ReadContext, read_bytes, sniff
+from digest.sources.readers.pagetext import parse_byline, read
 
 from .conftest import SEED
 

@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.config import Publication
-from digest.message import HeaderError, format_to
-from digest.personalize import (
+from digest.delivery.personalize import (
     UNSUBSCRIBE_URL_MARKER,
     PersonalizeError,
     Personalizer,
@@ -24,7 +23,8 @@ from digest.personalize import (
     read_secret,
     unsubscribe_token,
 )
-from digest.recipients import Recipient
+from digest.delivery.recipients import Recipient
+from digest.mail.message import HeaderError, format_to
 
 SECRET = b"0123456789abcdef-test-secret"
 DATE = datetime(2024, 11, 22, 6, 0, tzinfo=UTC)

@@ -20,7 +20,8 @@ import pytest
 from digest.build import build_in_memory
 from digest.config import load_edition
 from digest.errors import ConfigError, DigestError
-from digest.preview import PreviewServer, dark_html, size_report
+from digest.preview.server import PreviewServer
+from digest.preview.views import dark_html, size_report
 from tests.conftest import SAMPLE
 
 SCREENSHOTS = Path(__file__).resolve().parent / "output" / "preview"
@@ -297,7 +298,7 @@ def test_dark_view_forces_dark_queries_only_in_the_copy() -> None:
 
 def test_ctrl_c_stops_cleanly(sample_copy: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from digest.preview import serve; "
+        "import sys; from pathlib import Path; from digest.preview.server import serve; "
         "serve(Path(sys.argv[1]), None, False, lambda url: print(url, flush=True))"
     )
     process = subprocess.Popen(

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest.errors import SourceError
-from digest.readers import ReadContext
-from digest.readers.html import decode_html, parse_datetime, read
-from digest.sanitize import clean_html, safe_link
+from digest.sources.readers import ReadContext
+from digest.sources.readers.html import decode_html, parse_datetime, read
+from digest.sources.sanitize import clean_html, safe_link
 
 PAGES = Path(__file__).parent / "data" / "pages"
 CONTEXT = ReadContext(tz=UTC)

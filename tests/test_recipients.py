@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.recipients import RecipientsError, load_recipients, parse_recipients
+from digest.delivery.recipients import RecipientsError, load_recipients, parse_recipients
 
 
 def test_clean_list_with_merge_fields_and_duplicates() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from digest.build import build
 from digest.config import Publication
+from digest.mail.render import format_long_date, render, safe_url
 from digest.models import Edition, Section, Story
-from digest.render import format_long_date, render, safe_url
 
 from .conftest import PublicationFactory
 

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import Publication
+from digest.delivery.journal import Journal, State
+from digest.delivery.options import SendOptions, SendSummary
+from digest.delivery.personalize import UNSUBSCRIBE_URL_MARKER
+from digest.delivery.recipients import Recipient
+from digest.delivery.send import send_edition
+from digest.delivery.transports.smtp import SmtpSettings, SmtpTransport
 from digest.errors import ExitCode
-from digest.ledger import Journal, State
-from digest.personalize import UNSUBSCRIBE_URL_MARKER
-from digest.recipients import Recipient
-from digest.send import SendOptions, SendSummary, send_edition
-from digest.transports.smtp import SmtpSettings, SmtpTransport
 from tests.smtp_server import FaultHandler, free_port, smtp_server
 
 ENV = {"DIGEST_UNSUBSCRIBE_SECRET": "test-secret-0123456789"}
@@ -107,7 +108,7 @@ RUNNER = """
 import sys
 from pathlib import Path
 from tests.test_send import run, people
-from digest.ledger import Journal
+from digest.delivery.journal import Journal
 with Journal(Path(sys.argv[2])) as journal:
     summary = run(int(sys.argv[1]), journal, people(int(sys.argv[3])))
 sys.exit(int(summary.exit_code))

@@ -213,8 +213,11 @@ def test_summarize_text_rejects_unknown_method() -> None:
 
 # --- properties ----------------------------------------------------------------------------------
 
-WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789éß$%'",
-                min_size=1, max_size=14)
+WORDS = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789éß$%'",
+    min_size=1,
+    max_size=14,
+)
 SEPARATORS = st.sampled_from([" ", " ", " ", ". ", ", ", "? ", "! ", "\n\n", " — ", ": ", '" '])
 PROSE = st.lists(st.tuples(WORDS, SEPARATORS), min_size=1, max_size=80).map(
     lambda pairs: "".join(word + sep for word, sep in pairs)
@@ -222,8 +225,11 @@ PROSE = st.lists(st.tuples(WORDS, SEPARATORS), min_size=1, max_size=80).map(
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=PROSE, max_chars=st.integers(min_value=1, max_value=400),
-       method=st.sampled_from(sorted(METHODS)))
+@given(
+    text=PROSE,
+    max_chars=st.integers(min_value=1, max_value=400),
+    method=st.sampled_from(sorted(METHODS)),
+)
 def test_summary_properties(text: str, max_chars: int, method: str) -> None:
     summary = summarize_text(text, max_chars, method)
     assert len(summary) <= max_chars

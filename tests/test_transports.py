@@ -12,8 +12,7 @@ import pytest
 import trustme
 
 from digest.config import Delivery
-from digest.errors import DigestError
-from digest.transports import (
+from digest.delivery.transports import (
     ConnectionLost,
     FatalTransportError,
     PermanentFailure,
@@ -21,9 +20,10 @@ from digest.transports import (
     create_transport,
     get_factory,
 )
-from digest.transports.command import CommandTransport
-from digest.transports.files import FilesTransport
-from digest.transports.smtp import SmtpSettings, SmtpTransport, is_loopback
+from digest.delivery.transports.command import CommandTransport
+from digest.delivery.transports.files import FilesTransport
+from digest.delivery.transports.smtp import SmtpSettings, SmtpTransport, is_loopback
+from digest.errors import DigestError
 from tests.smtp_server import PASSWORD, USERNAME, FaultHandler, smtp_server
 
 MESSAGE = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhello\r\n.dot line\r\n"

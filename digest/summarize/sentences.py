@@ -17,15 +17,18 @@ def _words(text: str) -> frozenset[str]:
 # Titles before a name: a period after them never ends a sentence ("Dr. Smith").
 TITLE_ABBREVIATIONS = _words(
     "mr mrs ms mssrs messrs dr prof gen sen rep gov lt col sgt capt cmdr adm rev hon pres supt "
-    "fr sr jr maj brig cpl pvt det insp atty gens reps sens govs")
+    "fr sr jr maj brig cpl pvt det insp atty gens reps sens govs"
+)
 # Abbreviations usually followed by a number ("Jan. 5", "No. 10", "Vol. 3").
 NUMBER_ABBREVIATIONS = _words(
     "no nos jan feb mar apr jun jul aug sep sept oct nov dec vol fig figs pp p art sec ch pt "
-    "op ed est tel ext rt")
+    "op ed est tel ext rt"
+)
 # Abbreviations that may or may not end a sentence ("Apple Inc. said" vs "Apple Inc. The ...").
 AMBIGUOUS_ABBREVIATIONS = _words(
     "inc corp ltd co bros plc llc st ave blvd rd mt ft vs etc approx dept univ assn intl natl "
-    "govt cf al e.g i.e")
+    "govt cf al e.g i.e"
+)
 # Capitalised words that start sentences far more often than they follow an abbreviation;
 # after an ambiguous abbreviation or an acronym ("U.S.", "p.m.") they mark a boundary.
 SENTENCE_STARTERS = _words(
@@ -33,11 +36,12 @@ SENTENCE_STARTERS = _words(
     "at as if when while after before this that these those there here some many most one two "
     "three four five six seven eight nine ten what why how who where which other others still "
     "meanwhile however now then also officials police authorities no not both each all more "
-    "since until though although because during despite under among")
+    "since until though although because during despite under among"
+)
 # Characters that end a sentence outright in scripts without spaces between sentences.
 CJK_TERMINATORS = "。！？"
-OPEN_QUOTES = "\"“«„"
-CLOSE_QUOTES = "\"”»"
+OPEN_QUOTES = '"“«„'
+CLOSE_QUOTES = '"”»'
 # A "quotation" longer than this is probably an unmatched quote mark (a multi-paragraph quote
 # or a typo), so sentence boundaries inside it are honoured again.
 QUOTE_MAX_CHARS = 600

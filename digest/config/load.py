@@ -1,0 +1,160 @@
+"""Reading digest.toml and edition files: TOML -> models, every problem reported at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from digest.config.edition import EditionFile, LoadedEdition
+from digest.config.publication import PUBLICATION_FILE, Publication
+from digest.errors import ConfigError, Problem
+
+EDITION_DATE_PATTERN = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "", "file not found"))
+    except tomllib.TOMLDecodeError as error:
+        problems.append(Problem(str(path), "", f"not valid TOML: {error}"))
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(str(path), "", f"cannot be read: {error}"))
+    return None
+
+
+def _key(location: tuple[int | str, ...]) -> str:
+    """('articles', 2, 'url') -> 'articles[3].url' (1-based, as a person counts entries)."""
+    key = ""
+    for part in location:
+        if isinstance(part, int):
+            key += f"[{part + 1}]"
+        else:
+            key += f".{part}" if key else str(part)
+    return key
+
+
+def _problems_from(error: ValidationError, file: Path) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling)"
+        elif item["type"] == "missing":
+            message = "is required"
+        location = tuple(part for part in item["loc"] if part not in {"function-after[...]"})
+        problems.append(Problem(str(file), _key(location), message))
+    return problems
+
+
+def find_publication(start: Path) -> Path | None:
+    """The nearest digest.toml in the edition's folder or one of its parents."""
+    for folder in [start, *start.parents]:
+        candidate = folder / PUBLICATION_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_publication(path: Path) -> Publication:
+    """Read and validate digest.toml."""
+    problems: list[Problem] = []
+    data = _read_toml(path, problems)
+    if data is None:
+        raise ConfigError(problems)
+    try:
+        return Publication.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_problems_from(error, path)) from None
+
+
+def _edition_date(path: Path, edition: EditionFile | None) -> dt.date | None:
+    if edition is not None and edition.date is not None:
+        return edition.date
+    match = EDITION_DATE_PATTERN.search(path.stem)
+    if match:
+        try:
+            return dt.date.fromisoformat(match.group(1))
+        except ValueError:
+            return None
+    return None
+
+
+def _missing_files(data: dict[str, Any], path: Path) -> list[Problem]:
+    """Source files that don't exist, checked on the raw data so they are reported even
+    when other keys of the same edition are invalid."""
+    problems = []
+    for table in ("articles", "ticker"):
+        entries = data.get(table)
+        if not isinstance(entries, list):
+            continue
+        for number, entry in enumerate(entries, 1):
+            source = entry.get("source") if isinstance(entry, dict) else None
+            if isinstance(source, str) and not (path.parent / source).is_file():
+                problems.append(
+                    Problem(str(path), f"{table}[{number}].source", f"file not found: {source}")
+                )
+    return problems
+
+
+def load_edition(edition_path: Path, publication_path: Path | None = None) -> LoadedEdition:
+    """Read an edition and its publication; raise ConfigError listing every problem."""
+    edition_path = edition_path.resolve()
+    problems: list[Problem] = []
+    if publication_path is None:
+        publication_path = find_publication(edition_path.parent)
+    publication: Publication | None = None
+    if publication_path is None:
+        problems.append(
+            Problem(
+                str(edition_path),
+                "",
+                f"no {PUBLICATION_FILE} found in its folder or any parent "
+                "(run `digest init DIR` to create a publication)",
+            )
+        )
+    else:
+        try:
+            publication = load_publication(publication_path)
+        except ConfigError as error:
+            problems.extend(error.problems)
+
+    edition: EditionFile | None = None
+    data = _read_toml(edition_path, problems)
+    if data is not None:
+        try:
+            edition = EditionFile.model_validate(data)
+        except ValidationError as error:
+            problems.extend(_problems_from(error, edition_path))
+        problems.extend(_missing_files(data, edition_path))
+    if edition is not None and not edition.articles and not edition.ticker:
+        problems.append(
+            Problem(str(edition_path), "articles", "the edition selects no articles or ticker")
+        )
+    edition_date = _edition_date(edition_path, edition)
+    if data is not None and edition_date is None:
+        problems.append(
+            Problem(
+                str(edition_path),
+                "date",
+                "no date: set `date = YYYY-MM-DD` or name the file YYYY-MM-DD.toml",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+    assert publication is not None and edition is not None and edition_date is not None
+    assert publication_path is not None
+    return LoadedEdition(
+        publication=publication,
+        edition=edition,
+        date=edition_date,
+        edition_path=edition_path,
+        root=publication_path.parent.resolve(),
+    )

@@ -1,0 +1,170 @@
+"""digest.toml as validated models: the publication, its brand, unsubscribe and delivery."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from digest.summarize import DEFAULT_METHOD, METHODS
+
+PUBLICATION_FILE = "digest.toml"
+DEFAULT_SUMMARY_CHARS = 350
+# Below this a summary cannot hold even a short sentence; above it the digest stops being one.
+MIN_SUMMARY_CHARS = 60
+MAX_SUMMARY_CHARS = 2000
+SAFE_URL_SCHEMES = ("http://", "https://")
+HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+FONT_LIST = re.compile(r"[A-Za-z0-9 ,'\"-]{1,200}")
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors: a typo in a config file must not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def check_web_url(value: str | None) -> str | None:
+    """An absolute http(s) URL, or None; anything else is refused."""
+    if value is None:
+        return None
+    if not value.lower().startswith(SAFE_URL_SCHEMES):
+        raise ValueError("must be an absolute http:// or https:// URL")
+    return value
+
+
+def check_link(value: str | None) -> str | None:
+    """Links in the email may be web pages or mailto: addresses, nothing else."""
+    if value is None or value.lower().startswith("mailto:"):
+        return value
+    return check_web_url(value)
+
+
+class Brand(StrictModel):
+    """How the email looks: colours, fonts, logo and footer."""
+
+    color: str = "#1a5fb4"
+    text_color: str = "#1f2328"
+    background: str = "#f3f4f6"
+    font_family: str = "Helvetica, Arial, sans-serif"
+    heading_font_family: str = "Georgia, 'Times New Roman', serif"
+    logo_url: str | None = None
+    logo_width: Annotated[int, Field(ge=40, le=600)] = 160
+    footer_text: str = ""
+    postal_address: str = ""
+
+    @field_validator("color", "text_color", "background")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not HEX_COLOUR.match(value):
+            raise ValueError("must be a hex colour such as #1a5fb4")
+        return value
+
+    @field_validator("font_family", "heading_font_family")
+    @classmethod
+    def _fonts(cls, value: str) -> str:
+        if not FONT_LIST.fullmatch(value):
+            raise ValueError("must be a font list such as: Georgia, 'Times New Roman', serif")
+        return value
+
+    @field_validator("logo_url")
+    @classmethod
+    def _logo(cls, value: str | None) -> str | None:
+        return check_web_url(value)
+
+
+class Unsubscribe(StrictModel):
+    """Where readers leave the list; `{token}` and `{email}` are filled per recipient."""
+
+    url: str | None = None
+    mailto: str | None = None
+    secret_env: str = "DIGEST_UNSUBSCRIBE_SECRET"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_web_url(value)
+
+
+class Delivery(StrictModel):
+    """How `digest send` delivers; secrets come from environment variables named here."""
+
+    transport: str = "smtp"  # smtp, command, files, or a plugin's name (digest.delivery.transports)
+    host: str = "localhost"
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password_env: str = "DIGEST_SMTP_PASSWORD"
+    timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    reconnect_every: Annotated[int, Field(ge=1)] = 500
+    command: list[str] = []
+    command_timeout: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    output: str = "outbox"  # folder (or .mbox file) for the files transport
+    rate: Annotated[float, Field(ge=0)] = 0.0  # messages per second; 0 = as fast as allowed
+
+
+class Publication(StrictModel):
+    """digest.toml: the publication, stable from day to day."""
+
+    name: str
+    tagline: str = ""
+    language: str = "en"
+    direction: Literal["ltr", "rtl"] = "ltr"
+    timezone: str = "UTC"
+    from_address: str = Field(alias="from")
+    reply_to: str | None = None
+    base_url: str | None = None  # resolves relative image names such as "photo.jpg"
+    archive_url: str | None = None  # may hold {date}
+    list_id: str | None = None
+    sections: list[str] = []
+    default_section: str = "News"
+    summary_chars: Annotated[int, Field(ge=MIN_SUMMARY_CHARS, le=MAX_SUMMARY_CHARS)] = (
+        DEFAULT_SUMMARY_CHARS
+    )
+    summary_method: str = DEFAULT_METHOD
+    brand: Brand = Brand()
+    unsubscribe: Unsubscribe = Unsubscribe()
+    delivery: Delivery = Delivery()
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use a name such as Europe/London"
+            ) from None
+        return value
+
+    @field_validator("summary_method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        if value not in METHODS:
+            raise ValueError(
+                f"unknown summary method {value!r}; choose one of: {', '.join(METHODS)}"
+            )
+        return value
+
+    @field_validator("base_url", "archive_url")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return check_web_url(value)
+
+    @field_validator("name", "from_address")
+    @classmethod
+    def _single_line(cls, value: str) -> str:
+        if any(ch in value for ch in "\r\n\0"):
+            raise ValueError("must be a single line")
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The publication's time zone."""
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,238 @@
+"""SMTP delivery: one reused connection, one transaction per recipient, verified TLS."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import smtplib
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.config import Delivery
+from digest.delivery.transports import (
+    ConnectionLost,
+    FatalTransportError,
+    PermanentFailure,
+    TemporaryFailure,
+)
+from digest.errors import DigestError, ExitCode
+
+logger = logging.getLogger(__name__)
+
+SERVICE_CLOSING = 421  # RFC 5321: the server is closing the connection
+# Server replies are shown to people; cut long ones so a report stays readable.
+MAX_REPLY_CHARS = 300
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where and how to connect; the password is held here and never shown."""
+
+    host: str
+    port: int
+    security: str  # "starttls" | "tls" | "none"
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    reconnect_every: int = 500
+    ssl_context: ssl.SSLContext | None = None  # None: the system's trusted certificates
+    local_hostname: str | None = None
+
+    def __repr__(self) -> str:  # keep the password out of logs and tracebacks
+        return f"SmtpSettings(host={self.host!r}, port={self.port}, security={self.security!r})"
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost names and loopback IP addresses (no DNS lookup)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _reply(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return f"{code} {' '.join(text.split())}"[:MAX_REPLY_CHARS]
+
+
+class SmtpTransport:
+    """Keeps one connection open and reconnects after N messages or when told to."""
+
+    name = "smtp"
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        if settings.security not in ("starttls", "tls", "none"):
+            raise DigestError(
+                f"unknown SMTP security {settings.security!r}", exit_code=ExitCode.CONFIG
+            )
+        if settings.security == "none" and not is_loopback(settings.host):
+            raise DigestError(
+                f"SMTP security 'none' is only allowed towards this machine, not {settings.host}; "
+                "use starttls or tls",
+                exit_code=ExitCode.CONFIG,
+            )
+        if settings.username and not settings.password:
+            raise DigestError(
+                f"SMTP user {settings.username!r} is set but its password is not (set the "
+                "environment variable named by password_env)",
+                exit_code=ExitCode.CONFIG,
+            )
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+        self._since_connect = 0
+
+    def _context(self) -> ssl.SSLContext:
+        return self.settings.ssl_context or ssl.create_default_context()
+
+    def open(self) -> None:
+        """Connect, secure and log in; a refusal to log in or a TLS failure is fatal."""
+        self.close()
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        try:
+            smtp: smtplib.SMTP
+            if s.security == "tls":
+                smtp = smtplib.SMTP_SSL(
+                    s.host,
+                    s.port,
+                    timeout=s.timeout,
+                    context=self._context(),
+                    local_hostname=s.local_hostname,
+                )
+            else:
+                smtp = smtplib.SMTP(
+                    s.host, s.port, timeout=s.timeout, local_hostname=s.local_hostname
+                )
+            self._smtp = smtp
+            smtp.ehlo()
+            if s.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise FatalTransportError(f"the SMTP server {where} does not offer STARTTLS")
+                smtp.starttls(context=self._context())
+                smtp.ehlo()
+            if s.username:
+                smtp.login(s.username, s.password or "")
+        except ssl.SSLError as error:
+            self.close()
+            raise FatalTransportError(
+                f"TLS with {where} failed ({error.reason or error.__class__.__name__}); "
+                "the server's certificate is not trusted or TLS is misconfigured"
+            ) from None
+        except smtplib.SMTPAuthenticationError as error:
+            self.close()
+            raise FatalTransportError(
+                f"the SMTP server {where} refused the login for user {s.username!r}: "
+                f"{_reply(error.smtp_code, error.smtp_error)}"
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            self.close()
+            raise FatalTransportError(f"the SMTP server {where} does not support login") from None
+        except smtplib.SMTPResponseException as error:
+            self.close()
+            message = f"the SMTP server {where} said {_reply(error.smtp_code, error.smtp_error)}"
+            if error.smtp_code == SERVICE_CLOSING or 400 <= error.smtp_code < 500:
+                raise ConnectionLost(message, code=error.smtp_code) from None
+            raise FatalTransportError(message, code=error.smtp_code) from None
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise ConnectionLost(f"cannot connect to {where}: {error}") from None
+        self._since_connect = 0
+        logger.debug("connected to %s", where)
+
+    def send(
+        self, sender: str, recipient: str, data: bytes, before_data: Callable[[], None]
+    ) -> None:
+        """One SMTP transaction (MAIL, RCPT, DATA) for one recipient."""
+        if self._smtp is None or self._since_connect >= self.settings.reconnect_every:
+            self.open()
+        smtp = self._smtp
+        assert smtp is not None
+        after_data = False
+        try:
+            code, message = smtp.mail(sender)
+            if code != 250:
+                self._refused("MAIL FROM", code, message, sender_stage=True)
+            code, message = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                self._refused("RCPT TO", code, message)
+            before_data()
+            after_data = True
+            code, message = smtp.data(data)
+            after_data = False
+            if code != 250:
+                self._refused("DATA", code, message)
+        except smtplib.SMTPDataError as error:  # no 354 after DATA: nothing was delivered
+            self._refused("DATA", error.smtp_code, error.smtp_error)
+        except smtplib.SMTPServerDisconnected as error:
+            self._drop()
+            raise ConnectionLost(
+                f"the connection dropped: {error or 'closed by the server'}", after_data=after_data
+            ) from None
+        except (OSError, smtplib.SMTPException) as error:
+            self._drop()
+            raise ConnectionLost(f"the connection failed: {error}", after_data=after_data) from None
+        self._since_connect += 1
+
+    def _refused(
+        self, stage: str, code: int, message: bytes | str, sender_stage: bool = False
+    ) -> None:
+        words = f"{stage}: {_reply(code, message)}"
+        if code == SERVICE_CLOSING:
+            self._drop()
+            raise ConnectionLost(words, code=code)
+        self._reset()
+        if 400 <= code < 500:
+            raise TemporaryFailure(words, code=code)
+        if sender_stage:  # the sender refused: every recipient would fail the same way
+            raise FatalTransportError(f"the server refused the sender: {words}", code=code)
+        raise PermanentFailure(words, code=code)
+
+    def _reset(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(OSError):
+                self._smtp.close()
+        self._smtp = None
+
+    def close(self) -> None:
+        """QUIT if connected; never raises."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                smtp.close()
+
+
+def create(delivery: Delivery, root: Path, environ: Mapping[str, str]) -> SmtpTransport:
+    """The smtp transport from [delivery]; the password from its environment variable."""
+    del root  # paths are not used by SMTP
+    password = environ.get(delivery.password_env) if delivery.username else None
+    return SmtpTransport(
+        SmtpSettings(
+            host=delivery.host,
+            port=delivery.port,
+            security=delivery.security,
+            username=delivery.username,
+            password=password,
+            timeout=delivery.timeout,
+            reconnect_every=delivery.reconnect_every,
+        )
+    )

@@ -1,0 +1,195 @@
+"""`digest new`: draft an edition file from feeds, URLs or files, summaries pre-filled."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from digest.config import Publication, find_publication, load_publication
+from digest.errors import ConfigError, DigestError, ExitCode, Problem, SourceError
+from digest.models import Article
+from digest.sources.dedupe import canonical_url, dedupe_articles
+from digest.sources.extract import cache_settings, is_url, read_any, summary_of
+from digest.sources.readers import ReadContext
+
+log = logging.getLogger(__name__)
+
+EDITIONS_FOLDER = "editions"
+# An edition is a handful of stories; a feed with 200 entries should not flood the draft.
+MAX_CANDIDATES_PER_SOURCE = 20
+MAX_CANDIDATES = 60
+_SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.I)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What `digest new` wrote and what it left out."""
+
+    path: Path
+    articles: tuple[Article, ...]
+    duplicates: tuple[Article, ...] = ()
+    failures: tuple[str, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """SOURCE when a source could not be read (the draft is still written), else OK."""
+        return ExitCode.SOURCE if self.failures else ExitCode.OK
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """'24h', '90m', '2d', '1w' before `now`, or an ISO date/time; naive means `now`'s zone."""
+    match = _SINCE.match(text)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2).lower()
+        return now - timedelta(**{_UNITS[unit]: amount})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise DigestError(
+            f"--since {text!r}: use a duration such as 24h, 90m, 2d, 1w, or a date 2024-11-22",
+            exit_code=ExitCode.CONFIG,
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=now.tzinfo)
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string (JSON's escapes are valid TOML; DEL must be escaped as well)."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _comment(value: str) -> str:
+    """Text safe inside a one-line TOML comment."""
+    return " ".join(value.split())
+
+
+def render_draft(
+    edition_date: date,
+    entries: list[tuple[Article, str | None, str | None]],
+    edition_dir: Path,
+) -> str:
+    """The edition file text: one [[articles]] table per (article, local source, summary)."""
+    lines = [
+        f"# Draft edition for {edition_date.isoformat()}, written by `digest new`.",
+        "# Delete what you don't want, reorder, set `lead = true` on one, edit any summary.",
+        '# subject = "..."     # default: "<publication>: <lead headline>"',
+        "",
+        f"date = {edition_date.isoformat()}",
+    ]
+    if not entries:
+        lines += [
+            "",
+            "# No candidates found. Add articles like this:",
+            "# [[articles]]",
+            '# url = "https://example.org/story"',
+        ]
+    for article, local_source, summary in entries:
+        if article.url is None and local_source is None:
+            lines += [
+                "",
+                f"# Left out {_comment(article.title)!r}: its feed entry has no web link.",
+            ]
+            continue
+        facts = [
+            article.site_name or "",
+            article.published.isoformat() if article.published else "",
+            article.author or "",
+        ]
+        lines += ["", "[[articles]]"]
+        if any(facts):
+            lines.append("# " + _comment(" | ".join(fact for fact in facts if fact)))
+        if article.url is not None:
+            lines.append(f"url = {toml_string(canonical_url(article.url))}")
+        elif local_source is not None:
+            lines.append(f"source = {toml_string(os.path.relpath(local_source, edition_dir))}")
+        lines.append(f"title = {toml_string(article.title)}")
+        if summary:
+            lines.append(f"summary = {toml_string(summary)}")
+    return "\n".join(lines) + "\n"
+
+
+def _write(path: Path, text: str, *, force: bool) -> None:
+    """Write all or nothing; without `force`, never replace a file (even one made meanwhile)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    try:
+        if force:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)  # fails if the file appeared since the check
+    except FileExistsError:
+        raise DigestError(
+            f"{path} already exists; use --force to replace it", exit_code=ExitCode.CONFIG
+        ) from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _publication(folder: Path) -> tuple[Publication, Path]:
+    found = find_publication(folder.resolve())
+    if found is None:
+        raise ConfigError(
+            [Problem(str(folder), "", "no digest.toml here or in a parent (run `digest init`)")]
+        )
+    return load_publication(found), found.parent.resolve()
+
+
+def new_edition(
+    sources: list[str],
+    *,
+    folder: Path | None = None,
+    since: str | None = None,
+    edition_date: date | None = None,
+    force: bool = False,
+    offline: bool = False,
+    now: datetime | None = None,
+) -> Draft:
+    """Write editions/<date>.toml for the publication around `folder` from `sources`."""
+    publication, root = _publication(folder or Path.cwd())
+    now = now or datetime.now(publication.tz)
+    edition_date = edition_date or now.astimezone(publication.tz).date()
+    path = root / EDITIONS_FOLDER / f"{edition_date.isoformat()}.toml"
+    if path.exists() and not force:
+        raise DigestError(
+            f"{path} already exists; use --force to replace it", exit_code=ExitCode.CONFIG
+        )
+    cutoff = parse_since(since, now) if since else None
+    context = ReadContext(tz=publication.tz, base_url=publication.base_url)
+    settings = cache_settings(root, offline=offline)
+    found: list[tuple[Article, str | None]] = []
+    failures: list[str] = []
+    for source in sources:
+        try:
+            kind, articles = read_any(source, context=context, settings=settings)
+        except SourceError as error:
+            failures.append(error.message)
+            continue
+        # A local page can be named as `source`; a feed entry only by its own link (a feed
+        # file as `source` would be read as its newest entry, which may be another story).
+        local = None if is_url(source) or kind == "feed" else str(Path(source).resolve())
+        if kind == "feed" and cutoff is not None:  # a page named explicitly is always wanted
+            articles = [a for a in articles if a.published is None or a.published >= cutoff]
+        found += [(article, local) for article in articles[:MAX_CANDIDATES_PER_SOURCE]]
+    if sources and not found and failures:
+        raise SourceError("no source could be read:\n" + "\n".join(f"  - {f}" for f in failures))
+    kept, duplicates = dedupe_articles([article for article, _ in found])
+    kept = kept[:MAX_CANDIDATES]
+    local_of = {id(article): local for article, local in found}
+    entries = [
+        (
+            article,
+            local_of[id(article)],
+            summary_of(article, publication.summary_chars, publication.summary_method),
+        )
+        for article in kept
+    ]
+    text = render_draft(edition_date, entries, path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write(path, text, force=force)
+    log.debug("wrote %s with %d articles", path, len(kept))
+    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures))

@@ -1,0 +1,225 @@
+"""`digest extract`: read pages, feeds or files (local or URLs) and report what a reader found."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from digest.errors import DigestError, SourceError
+from digest.models import Article
+from digest.sources.fetch import FetchSettings, fetch
+from digest.sources.readers import ReadContext, get_reader, read_source_bytes, sniff
+
+log = logging.getLogger(__name__)
+
+# The publication default (config.DEFAULT_SUMMARY_CHARS); digest.toml can set another.
+DEFAULT_SUMMARY_CHARS = 350
+# Fetched pages are cached here, under the publication's folder, so builds repeat offline.
+CACHE_FOLDER = ".digest-cache"
+FEED_CONTENT_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
+)
+
+
+def is_url(text: str) -> bool:
+    """True for http(s) URLs, which are fetched; everything else is a local path."""
+    return urlsplit(text.strip()).scheme.lower() in ("http", "https")
+
+
+def cache_settings(cache_root: Path | None, *, offline: bool = False) -> FetchSettings:
+    """Fetch settings with the cache under `cache_root` (a publication's folder)."""
+    cache_dir = cache_root / CACHE_FOLDER if cache_root is not None else None
+    return FetchSettings(cache_dir=cache_dir, offline=offline)
+
+
+def _kind(data: bytes, name: str, content_type: str | None = None) -> str:
+    if content_type in FEED_CONTENT_TYPES:
+        return "feed"
+    return sniff(data, name)
+
+
+def _read_as(
+    kind: str, data: bytes, *, origin: str, context: ReadContext, charset: str | None = None
+) -> list[Article]:
+    """Read with our own html/feed readers (no entry point needed), others by entry point."""
+    if kind == "feed":
+        from digest.sources.readers.feed import read_feed
+
+        return read_feed(data, origin=origin, context=context)
+    if kind == "html":
+        from digest.sources.readers.html import read as read_html
+
+        return [read_html(data, origin=origin, context=context, charset=charset)]
+    return [get_reader(kind)(data, origin=origin, context=context)]
+
+
+def read_url_all(
+    url: str, *, context: ReadContext, settings: FetchSettings | None = None
+) -> tuple[str, list[Article]]:
+    """Fetch a URL and read it: its kind, and one Article for a page or one per feed entry."""
+    result = fetch(url, settings=settings)
+    kind = _kind(result.data, urlsplit(result.final_url).path, result.content_type)
+    log.debug("%s is %s (%s)", url, kind, result.content_type)
+    articles = _read_as(
+        kind, result.data, origin=result.final_url, context=context, charset=result.charset
+    )
+    return kind, articles
+
+
+def read_url(
+    url: str,
+    *,
+    context: ReadContext,
+    cache_root: Path | None = None,
+    settings: FetchSettings | None = None,
+) -> Article:
+    """One article from a URL (a feed gives its newest entry), cached under `cache_root`."""
+    _kind_found, articles = read_url_all(
+        url, context=context, settings=settings or cache_settings(cache_root)
+    )
+    if not articles:
+        raise SourceError(f"{url}: nothing to read (an empty feed)")
+    return articles[0]
+
+
+def read_path_all(path: Path, *, context: ReadContext) -> tuple[str, list[Article]]:
+    """Read a local file: its kind, and one Article for a page or one per feed entry."""
+    data = read_source_bytes(path)
+    kind = _kind(data, path.name)
+    return kind, _read_as(kind, data, origin=str(path), context=context)
+
+
+def read_any(
+    source: str, *, context: ReadContext, settings: FetchSettings | None = None
+) -> tuple[str, list[Article]]:
+    """A URL or a local path: its kind ("feed", "html", ...) and its Articles."""
+    if is_url(source):
+        return read_url_all(source.strip(), context=context, settings=settings)
+    return read_path_all(Path(source), context=context)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractResult:
+    """What one input gave: an article and its summary, or the reason it could not be read."""
+
+    input: str
+    article: Article | None = None
+    summary: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the input was read."""
+        return self.article is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values."""
+        if self.article is None:
+            return {"input": self.input, "error": self.error}
+        article = self.article
+        return {
+            "input": self.input,
+            "title": article.title,
+            "url": article.url,
+            "date": article.published.isoformat() if article.published else None,
+            "author": article.author,
+            "section": article.section,
+            "image": article.image,
+            "site_name": article.site_name,
+            "language": article.language,
+            "summary": self.summary,
+            "body": list(article.body),
+            "source": article.source,
+        }
+
+    def to_json(self) -> str:
+        """One JSON line."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def to_text(self) -> str:
+        """A short human-readable report."""
+        if self.article is None:
+            error = self.error or "could not be read"
+            return error if error.startswith(self.input) else f"{self.input}: {error}"
+        article = self.article
+        facts = [
+            article.url or article.source,
+            article.published.isoformat() if article.published else "no date",
+            article.author or "no author",
+        ]
+        if article.section:
+            facts.append(article.section)
+        words = sum(len(paragraph.split()) for paragraph in article.body)
+        lines = [
+            article.title,
+            "  " + " | ".join(facts),
+            f"  {len(article.body)} paragraph{'s' if len(article.body) != 1 else ''}, {words} words"
+            + (f"; image {article.image}" if article.image else ""),
+        ]
+        if self.summary:
+            lines.append("  " + self.summary)
+        return "\n".join(lines)
+
+
+def summary_of(article: Article, max_chars: int, method: str | None = None) -> str | None:
+    """A summary from the body, or the source's own summary when there is no body."""
+    from digest.summarize import DEFAULT_METHOD, summarize
+
+    if article.body:
+        text = summarize(
+            list(article.body), max_chars, method or DEFAULT_METHOD, title=article.title
+        )
+        if text:
+            return text
+    return article.summary
+
+
+def default_context(start: Path | None = None) -> ReadContext:
+    """The read context of the publication around `start` (cwd), else UTC with no base URL."""
+    from digest.config import find_publication, load_publication
+
+    found = find_publication((start or Path.cwd()).resolve())
+    if found is not None:
+        try:
+            publication = load_publication(found)
+        except DigestError as error:
+            log.warning("ignoring %s: %s", found, error)
+        else:
+            return ReadContext(tz=publication.tz, base_url=publication.base_url)
+    return ReadContext(tz=UTC)
+
+
+def extract(
+    inputs: list[str],
+    *,
+    context: ReadContext | None = None,
+    settings: FetchSettings | None = None,
+    summary_chars: int = DEFAULT_SUMMARY_CHARS,
+    method: str | None = None,
+    on_result: Callable[[ExtractResult], None] | None = None,
+) -> list[ExtractResult]:
+    """Read every input (URL, page, feed or article file); a failure never stops the others."""
+    context = context or default_context()
+    results: list[ExtractResult] = []
+    for source in inputs:
+        try:
+            _kind_found, articles = read_any(source, context=context, settings=settings)
+            found = [
+                ExtractResult(source, article, summary_of(article, summary_chars, method))
+                for article in articles
+            ]
+            if not found:
+                found = [ExtractResult(source, error="nothing to read (an empty feed)")]
+        except SourceError as error:
+            found = [ExtractResult(source, error=error.message)]
+        for result in found:
+            if on_result is not None:
+                on_result(result)
+            results.append(result)
+    return results

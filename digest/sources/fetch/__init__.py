@@ -1,0 +1,60 @@
+"""All network access in digest: fetch one URL safely, within limits, with a disk cache.
+
+`fetch()` is the one door to the network: public addresses only (or loopback in tests), one
+deadline for the whole fetch, a size cap after decompression, redirects re-checked, and a cache
+so `--offline` works.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from digest.errors import SourceError
+from digest.sources.fetch.cache import cache_key, read_cache, write_cache
+from digest.sources.fetch.http import fetch_network
+from digest.sources.fetch.policy import (
+    address_problem,
+    check_url,
+    literal_address,
+    parse_ipv4_number,
+    resolve,
+    resolve_all,
+)
+from digest.sources.fetch.settings import USER_AGENT, FetchResult, FetchSettings
+
+log = logging.getLogger(__name__)
+
+# --- the entry point -----------------------------------------------------------------------
+
+
+def fetch(url: str, *, settings: FetchSettings | None = None) -> FetchResult:
+    """Fetch `url` within the limits of `settings`; raise SourceError with a reason on failure."""
+    settings = settings or FetchSettings()
+    url = url.strip()
+    if settings.cache_dir is not None and (settings.offline or not settings.refresh):
+        cached = read_cache(settings.cache_dir, url)
+        if cached is not None:
+            log.debug("%s from the cache", url)
+            return cached
+    if settings.offline:
+        where = f" in {settings.cache_dir}" if settings.cache_dir else ""
+        raise SourceError(f"{url}: not in the cache{where}, and offline mode is on")
+    result = fetch_network(url, settings)
+    if settings.cache_dir is not None:
+        write_cache(settings.cache_dir, result)
+    return result
+
+
+__all__ = [
+    "USER_AGENT",
+    "FetchResult",
+    "FetchSettings",
+    "address_problem",
+    "cache_key",
+    "check_url",
+    "fetch",
+    "literal_address",
+    "parse_ipv4_number",
+    "resolve",
+    "resolve_all",
+]

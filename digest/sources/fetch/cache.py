@@ -1,0 +1,61 @@
+"""The fetch cache: one body and one metadata file per URL, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from digest.atomic import write_atomic
+from digest.sources.fetch.settings import FetchResult
+
+log = logging.getLogger(__name__)
+
+# --- the cache -----------------------------------------------------------------------------
+
+
+def cache_key(url: str) -> str:
+    """The cache file name stem for a URL."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _cache_paths(cache_dir: Path, url: str) -> tuple[Path, Path]:
+    key = cache_key(url)
+    return cache_dir / f"{key}.body", cache_dir / f"{key}.json"
+
+
+def read_cache(cache_dir: Path, url: str) -> FetchResult | None:
+    body_path, meta_path = _cache_paths(cache_dir, url)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        data = body_path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("url") != url:
+        return None
+    return FetchResult(
+        url=url,
+        final_url=str(meta.get("final_url") or url),
+        data=data,
+        content_type=meta.get("content_type"),
+        charset=meta.get("charset"),
+        from_cache=True,
+    )
+
+
+def write_cache(cache_dir: Path, result: FetchResult) -> None:
+    body_path, meta_path = _cache_paths(cache_dir, result.url)
+    meta = {
+        "url": result.url,
+        "final_url": result.final_url,
+        "content_type": result.content_type,
+        "charset": result.charset,
+        "bytes": len(result.data),
+    }
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(body_path, result.data)  # body first: metadata marks the entry complete
+        write_atomic(meta_path, json.dumps(meta, indent=1, sort_keys=True).encode("utf-8"))
+    except OSError as error:
+        log.warning("could not cache %s in %s: %s", result.url, cache_dir, error)

@@ -1,0 +1,207 @@
+"""RSS and Atom feeds (bytes we fetched ourselves) -> Articles, one per entry."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import re
+from calendar import timegm
+from datetime import UTC, datetime, tzinfo
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+
+from digest.errors import SourceError
+from digest.models import Article
+from digest.sources.readers import MAX_SOURCE_BYTES, ReadContext, decompress_if_gzip
+from digest.sources.readers.html import parse_datetime
+from digest.sources.sanitize import html_paragraphs, plain_text, safe_link
+
+log = logging.getLogger(__name__)
+
+# Entity declarations are how "billion laughs" and external-entity attacks start; no real
+# feed needs them (RSS 0.91's DOCTYPE names an external DTD but declares nothing inline).
+_ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.I)
+# The root element ends the prolog, where a DOCTYPE and its declarations must be.
+_FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
+# Feeds this large are archives, not today's news; refuse before parsing.
+MAX_FEED_BYTES = MAX_SOURCE_BYTES
+# A title made from the summary, when an entry has none, is cut here (a headline, not a text).
+UNTITLED_CHARS = 100
+IMAGE_TYPES = ("image/",)
+
+
+def _text_for_scan(data: bytes) -> str:
+    """The feed as text good enough to look for declarations, whatever its UTF encoding."""
+    for marks, codec in (
+        ((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE), "utf-32"),
+        ((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "utf-16"),
+    ):
+        if data.startswith(marks):
+            return data.decode(codec, errors="replace")
+    head = data[:4]
+    if head in (b"<\x00\x00\x00", b"\x00\x00\x00<"):
+        return data.decode("utf-32-le" if head[0] else "utf-32-be", errors="replace")
+    if head[:2] in (b"<\x00", b"\x00<"):
+        return data.decode("utf-16-le" if head[0] else "utf-16-be", errors="replace")
+    return data.decode("latin-1")  # ASCII-compatible encodings: byte positions are enough
+
+
+def check_feed_safe(data: bytes, origin: str) -> None:
+    """Refuse a feed whose prolog declares entities (entity expansion, external entities)."""
+    text = _text_for_scan(data)
+    first = _FIRST_ELEMENT.search(text)
+    prolog = text[: first.start()] if first else text
+    if _ENTITY_DECLARATION.search(prolog):
+        raise SourceError(
+            f"{origin}: the feed declares XML entities, which feeds never need; "
+            "refused as unsafe (entity expansion)"
+        )
+
+
+def _struct_time_utc(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(timegm(value), tz=UTC) if value else None
+
+
+def entry_date(entry: Any, tz: tzinfo) -> datetime | None:
+    """When an entry was published (or updated), keeping the feed's own UTC offset."""
+    for key in ("published", "updated", "created"):
+        raw = entry.get(key)
+        if not raw:
+            continue
+        moment: datetime | None = None
+        try:
+            moment = parsedate_to_datetime(raw)  # RFC 822, as RSS 2.0 requires
+        except (TypeError, ValueError, IndexError):
+            moment = parse_datetime(raw, tz)  # ISO 8601, as Atom and RSS 1.0 use
+        if moment is not None:
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+        parsed = _struct_time_utc(entry.get(f"{key}_parsed"))
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _field_text(entry: Any, key: str) -> str:
+    """A text field as plain text: HTML ones lose their tags, plain ones keep every character."""
+    value = str(entry.get(key, ""))
+    kind = str(entry.get(f"{key}_detail", {}).get("type", "text/html"))
+    if kind == "text/plain":
+        return " ".join(value.split())
+    return plain_text(value)
+
+
+def _image(entry: Any, base: str | None) -> str | None:
+    """The entry's picture: media:thumbnail, media:content, or an image enclosure."""
+    candidates: list[str] = []
+    for item in entry.get("media_thumbnail", []) + entry.get("media_content", []):
+        if item.get("url") and str(item.get("medium", "image")) == "image":
+            candidates.append(item["url"])
+    for link in entry.get("links", []):
+        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith(IMAGE_TYPES):
+            candidates.append(link.get("href", ""))
+    for candidate in candidates:
+        url = safe_link(candidate, base)
+        if url is not None and not url.startswith("mailto:"):
+            return url
+    return None
+
+
+def _entry_article(
+    entry: Any, *, feed: Any, base: str | None, origin: str, context: ReadContext
+) -> Article | None:
+    """One feed entry as an Article, or None if it has nothing to show."""
+    summary_html = entry.get("summary", "")
+    contents = entry.get("content") or []
+    body_html = contents[0].get("value", "") if contents else ""
+    body = html_paragraphs(body_html) or html_paragraphs(summary_html)
+    summary = " ".join(html_paragraphs(summary_html)) or None
+    title = _field_text(entry, "title")
+    link = safe_link(entry.get("link"), base)
+    if link is not None and link.startswith("mailto:"):
+        link = None
+    if not title:
+        if not summary:
+            log.debug("%s: skipped an entry with neither title nor summary", origin)
+            return None
+        title = summary[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
+    author = plain_text(entry.get("author", "")) or None
+    language = feed.get("language") or None
+    return Article(
+        title=title,
+        body=body,
+        url=link,
+        published=entry_date(entry, context.tz),
+        author=author,
+        image=_image(entry, link or base),
+        site_name=plain_text(feed.get("title", "")) or None,
+        language=language.strip() if isinstance(language, str) else None,
+        summary=summary,
+        source=origin,
+    )
+
+
+def _newest_first(article: Article) -> float:
+    return article.published.timestamp() if article.published else float("-inf")
+
+
+def parse_feed(data: bytes, *, origin: str) -> Any:
+    """feedparser's result for `data`, after the safety checks; SourceError if not a feed."""
+    data = decompress_if_gzip(data, MAX_FEED_BYTES)
+    if len(data) > MAX_FEED_BYTES:
+        raise SourceError(f"{origin}: {len(data):,} bytes is too large for a feed")
+    if not data.strip():
+        raise SourceError(f"{origin}: the feed is empty")
+    check_feed_safe(data, origin)
+    headers = {"content-location": origin} if urlsplit(origin).scheme in ("http", "https") else {}
+    # A stream, never bytes or str: feedparser opens a str as a URL or path, and even bytes
+    # as a file name, which would let the content pick what is read.
+    result = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    if result.get("bozo") and not result.get("entries") and not result.get("feed"):
+        reason = result.get("bozo_exception")
+        raise SourceError(f"{origin}: not a readable RSS or Atom feed ({reason})")
+    if not result.get("version") and not result.get("entries"):
+        raise SourceError(f"{origin}: not an RSS or Atom feed")
+    return result
+
+
+def read_feed(
+    data: bytes,
+    *,
+    origin: str,
+    context: ReadContext,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[Article]:
+    """Every entry of a feed as an Article, newest first; `since` drops older dated entries."""
+    result = parse_feed(data, origin=origin)
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=context.tz)
+    feed = result.get("feed", {})
+    base = safe_link(feed.get("link"), origin if "://" in origin else context.base_url)
+    base = base or (origin if urlsplit(origin).scheme in ("http", "https") else context.base_url)
+    articles: list[Article] = []
+    for entry in result.get("entries", []):
+        article = _entry_article(entry, feed=feed, base=base, origin=origin, context=context)
+        if article is None:
+            continue
+        if since is not None and article.published is not None and article.published < since:
+            continue
+        articles.append(article)
+    # Newest first; undated entries keep their feed position after the dated ones.
+    articles.sort(key=_newest_first, reverse=True)
+    if limit is not None:
+        articles = articles[: max(limit, 0)]
+    log.debug("%s: %d entries kept", origin, len(articles))
+    return articles
+
+
+def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
+    """The single-article protocol: the newest entry of the feed."""
+    articles = read_feed(data, origin=origin, context=context, limit=1)
+    if not articles:
+        raise SourceError(f"{origin}: the feed has no entries")
+    return articles[0]

@@ -1,0 +1,94 @@
+"""Hand-written Markdown articles with YAML front matter (title required)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+import yaml
+
+from digest.errors import SourceError
+from digest.models import Article
+from digest.sources.readers import ReadContext
+from digest.sources.readers.pagetext import resolve_image, split_blocks
+from digest.sources.readers.text import decode_text
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+FIELDS = {"title", "url", "section", "date", "image", "summary", "author", "image_alt"}
+# Markdown syntax that would read as noise in plain-text summaries.
+HEADING = re.compile(r"^#{1,6}\s+")
+EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
+    """Read a Markdown file: front matter for metadata, paragraphs for the body."""
+    text = decode_text(data, origin)
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise SourceError(f"{origin}: Markdown articles start with front matter between --- lines")
+    try:
+        meta = yaml.safe_load(match["yaml"]) or {}
+    except yaml.YAMLError as error:
+        raise SourceError(f"{origin}: the front matter is not valid YAML ({error})") from None
+    if not isinstance(meta, dict):
+        raise SourceError(f"{origin}: the front matter must be key: value lines")
+    unknown = sorted(str(key) for key in meta if key not in FIELDS)
+    if unknown:
+        raise SourceError(
+            f"{origin}: unknown front matter key(s) {', '.join(unknown)}; "
+            f"known keys are {', '.join(sorted(FIELDS))}"
+        )
+    title = _text(meta, "title", origin)
+    if not title:
+        raise SourceError(f"{origin}: the front matter needs a `title`")
+    url = _text(meta, "url", origin)
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise SourceError(f"{origin}: `url` must be an absolute http(s) URL")
+    image = _text(meta, "image", origin)
+    body = tuple(_plain(" ".join(block)) for block in split_blocks(text[match.end() :]))
+    return Article(
+        title=title,
+        body=tuple(paragraph for paragraph in body if paragraph),
+        url=url,
+        section=_text(meta, "section", origin),
+        published=_when(meta.get("date"), context, origin),
+        author=_text(meta, "author", origin),
+        image=resolve_image(image, context.base_url) if image else None,
+        image_alt=_text(meta, "image_alt", origin),
+        summary=_text(meta, "summary", origin),
+        source=origin,
+    )
+
+
+def _text(meta: dict[str, Any], key: str, origin: str) -> str | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float):
+        raise SourceError(f"{origin}: front matter `{key}` must be text")
+    return " ".join(str(value).split()) or None
+
+
+def _when(value: object, context: ReadContext, origin: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=context.tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=context.tz)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise SourceError(f"{origin}: `date` {value!r} is not YYYY-MM-DD[ HH:MM]") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=context.tz)
+    raise SourceError(f"{origin}: `date` must be a date such as 2024-11-22")
+
+
+def _plain(paragraph: str) -> str:
+    """Markdown paragraph -> the plain text a reader would see."""
+    paragraph = HEADING.sub("", paragraph)
+    paragraph = LINK.sub(r"\1", paragraph)
+    return EMPHASIS.sub(r"\2", paragraph).strip()
