@@ -21,9 +21,9 @@ from digest.delivery.personalize import (
     merge_marker,
     prepare,
     read_secret,
-    unsubscribe_token,
 )
 from digest.delivery.recipients import Recipient
+from digest.delivery.tokens import make_token
 from digest.mail.message import HeaderError, format_to
 
 SECRET = b"0123456789abcdef-test-secret"
@@ -71,10 +71,12 @@ def personalizer(subject: str = "Today: NATO & Ukraine — brief") -> Personaliz
     )
 
 
-def test_token_is_base64url_hmac_of_list_id_and_address() -> None:
+def test_token_is_address_dot_truncated_hmac_of_list_id_and_address() -> None:
     expected = hmac.new(SECRET, b"daily.news.example.org\nzoe@example.org", hashlib.sha256)
-    token = unsubscribe_token(SECRET, "daily.news.example.org", "Zoe@Example.org")
-    assert token == base64.urlsafe_b64encode(expected.digest()).rstrip(b"=").decode()
+    token = make_token(SECRET, "daily.news.example.org", "Zoe@Example.org")
+    address, mac = token.split(".")
+    assert base64.urlsafe_b64decode(address + "==") == b"zoe@example.org"
+    assert mac == base64.urlsafe_b64encode(expected.digest()[:16]).rstrip(b"=").decode()
 
 
 def test_personal_message_parses_strictly_with_every_header() -> None:

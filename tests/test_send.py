@@ -18,6 +18,7 @@ from digest.delivery.options import SendOptions, SendSummary
 from digest.delivery.personalize import UNSUBSCRIBE_URL_MARKER
 from digest.delivery.recipients import Recipient
 from digest.delivery.send import send_edition
+from digest.delivery.suppression import SuppressionList
 from digest.delivery.transports.smtp import SmtpSettings, SmtpTransport
 from digest.errors import ExitCode
 from tests.smtp_server import FaultHandler, free_port, smtp_server
@@ -45,7 +46,11 @@ def transport(port: int) -> SmtpTransport:
 
 
 def run(
-    port: int, journal: Journal | None, recipients: list[Recipient], **options: Any
+    port: int,
+    journal: Journal | None,
+    recipients: list[Recipient],
+    suppressions: SuppressionList | None = None,
+    **options: Any,
 ) -> SendSummary:
     opts = dataclasses.replace(FAST, **options)
     return send_edition(
@@ -59,6 +64,7 @@ def run(
         journal,
         opts,
         environ=ENV,
+        suppressions=suppressions,
     )
 
 

@@ -141,6 +141,11 @@ def send(
         f"sent {summary.sent}, failed {summary.failed}, deferred {summary.deferred}, "
         f"skipped {summary.skipped + summary.unknown_skipped} (already sent or unknown), "
         f"failed earlier {summary.failed_earlier}, pending {summary.pending}"
+        + (
+            f", suppressed {summary.suppressed} (unsubscribed or bounced)"
+            if summary.suppressed
+            else ""
+        )
     )
     for address, words in summary.errors[:20]:
         typer.echo(f"  {address}: {words}", err=True)

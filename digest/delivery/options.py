@@ -65,6 +65,7 @@ class SendSummary:
     skipped: int = 0  # sent by an earlier run
     failed_earlier: int = 0  # refused in an earlier run; not retried
     unknown_skipped: int = 0  # left `sending` by a crash, skipped (--on-unknown skip)
+    suppressed: int = 0  # on the suppression list (unsubscribed, bounced): never mailed
     pending: int = 0  # not tried because the run stopped
     dry_run: bool = False
     stopped: str | None = None  # why the run stopped early

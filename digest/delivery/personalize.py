@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 import re
 import unicodedata
@@ -15,6 +12,7 @@ from urllib.parse import quote
 
 from digest.config import Publication
 from digest.delivery.recipients import Recipient
+from digest.delivery.tokens import make_token
 from digest.errors import DigestError, ExitCode
 from digest.mail.message import (
     MessageTemplate,
@@ -66,14 +64,6 @@ def read_secret(env_name: str, environ: Mapping[str, str]) -> bytes:
     return value.encode("utf-8")
 
 
-def unsubscribe_token(secret: bytes, list_id: str, address: str) -> str:
-    """base64url(HMAC-SHA256(secret, list_id + "\\n" + lowercased address)), no padding."""
-    # The newline keeps (list "a.b", "cx@d") and (list "a.bc", "x@d") apart.
-    message = f"{list_id}\n{address.lower()}".encode()
-    mac = hmac.new(secret, message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
-
-
 def fill_link(template: str, token: str, address: str) -> str:
     """An unsubscribe URL or mailto template with {token} and {email} filled in."""
     return template.replace("{token}", token).replace("{email}", quote(address, safe="@"))
@@ -110,7 +100,7 @@ class Personalizer:
 
     def unsubscribe_url(self, recipient: Recipient) -> str:
         """The recipient's personal https unsubscribe link."""
-        token = unsubscribe_token(self.secret, self.list_id, recipient.email)
+        token = make_token(self.secret, self.list_id, recipient.email)
         return fill_link(self.url_template, token, recipient.email)
 
     def message_id(self, recipient: Recipient) -> str:
@@ -119,7 +109,7 @@ class Personalizer:
 
     def render(self, recipient: Recipient) -> bytes:
         """The recipient's complete message (CRLF), without rendering anything again."""
-        token = unsubscribe_token(self.secret, self.list_id, recipient.email)
+        token = make_token(self.secret, self.list_id, recipient.email)
         url = fill_link(self.url_template, token, recipient.email)
         mailto = (
             fill_link(self.mailto_template, token, recipient.email)

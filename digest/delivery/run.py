@@ -12,6 +12,7 @@ from digest.delivery.journal import Journal
 from digest.delivery.options import Progress, SendOptions, SendSummary
 from digest.delivery.recipients import Recipient
 from digest.delivery.send import send_edition
+from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.errors import DigestError, ExitCode
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,10 @@ def send_edition_file(
         if request.test_address
         else Journal(request.journal_path or default_journal_path(loaded.root))
     )
+    # A test send goes where the editor said; a list send honours every unsubscribe and bounce.
+    suppressions = (
+        None if request.test_address else SuppressionList(default_suppression_path(loaded.root))
+    )
     try:
         return send_edition(
             publication,
@@ -105,7 +110,10 @@ def send_edition_file(
             options,
             progress,
             environ=environ,
+            suppressions=suppressions,
         )
     finally:
         if journal is not None:
             journal.close()
+        if suppressions is not None:
+            suppressions.close()

@@ -17,6 +17,7 @@ from digest.delivery.journal import Journal, State
 from digest.delivery.options import Progress, SendOptions, SendSummary
 from digest.delivery.personalize import prepare, read_secret
 from digest.delivery.recipients import Recipient
+from digest.delivery.suppression import SuppressionList, normalize_address
 from digest.delivery.transports import (
     ConnectionLost,
     FatalTransportError,
@@ -50,8 +51,12 @@ def send_edition(
     progress: Callable[[Progress], None] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
+    suppressions: SuppressionList | None = None,
 ) -> SendSummary:
-    """Send an edition to every recipient not yet sent; journal=None for a --test send."""
+    """Send an edition to every recipient not yet sent; journal=None for a --test send.
+
+    Addresses on `suppressions` (unsubscribed, bounced) are skipped and counted, never mailed.
+    """
     environ = os.environ if environ is None else environ
     summary = SendSummary(total=len(recipients), dry_run=options.dry_run)
     if not recipients:
@@ -82,6 +87,7 @@ def send_edition(
     if journal is not None:
         journal.lock(edition_key)
     try:
+        recipients = _without_suppressed(recipients, suppressions, summary)
         work = _plan(edition_key, recipients, journal, options, summary)
         _deliver(
             edition_key,
@@ -107,6 +113,22 @@ def send_edition(
         summary.skipped,
     )
     return summary
+
+
+def _without_suppressed(
+    recipients: Sequence[Recipient],
+    suppressions: SuppressionList | None,
+    summary: SendSummary,
+) -> Sequence[Recipient]:
+    """The recipients minus the suppressed ones, checked in batches (one query per batch)."""
+    if suppressions is None:
+        return recipients
+    suppressed = suppressions.suppressed([recipient.email for recipient in recipients])
+    if not suppressed:
+        return recipients
+    kept = [r for r in recipients if normalize_address(r.email) not in suppressed]
+    summary.suppressed += len(recipients) - len(kept)
+    return kept
 
 
 def _plan(
