@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE := samples/greenwatch/editions/2024-11-22.toml
 SAMPLE_OUT := samples/greenwatch/out/2024-11-22
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/summaries.py --data ../shared/realworld/summaries/cnn-dev.jsonl --max-chars 350
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/send.py
+
+# The theme's message catalogs: .po (edited by translators) -> .mo (shipped). Deterministic:
+# the same .po files give the same bytes, and tests/test_i18n.py fails when a .mo is stale.
+LOCALE := templates/default/locale
+catalogs: $(VENV)/.installed-test
+	$(BIN)/pybabel compile --domain digest --directory $(LOCALE) --statistics
 
 clean:
 	rm -rf $(VENV) samples/greenwatch/out .pytest_cache .mypy_cache .ruff_cache

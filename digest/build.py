@@ -14,17 +14,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from datetime import time as clock
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 from digest.config import LoadedEdition, Publication, load_edition
 from digest.edition.arrange import Selected, arrange
+from digest.edition.extras import issue_number, sponsors_of
 from digest.mail.check import Finding, run_checks
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, compile_mjml
-from digest.mail.message import PLACEHOLDER_RECIPIENT, build_message
-from digest.mail.render import render
+from digest.mail.message import PLACEHOLDER_RECIPIENT
+from digest.mail.personal import Markers, SampleReader, prepare_message, preview_token
+from digest.mail.render import format_long_date, render
 from digest.models import Edition, RenderedDigest
+from digest.sources.imagesize import with_image_sizes
 from digest.sources.read import SourcedArticle, read_articles, read_ticker
 from digest.summarize import shorten, summarize
 
@@ -35,7 +40,6 @@ OUTPUT_FOLDER = "out"
 PREHEADER_MAX_CHARS = 140
 # The example .eml is dated at this local hour of the edition's day, so rebuilds are identical.
 EDITION_HOUR = clock(6, 0)
-PREVIEW_TOKEN = "preview"
 
 
 @dataclass
@@ -54,25 +58,32 @@ class StageTimer:
             self.stages[name] = self.stages.get(name, 0.0) + (time.perf_counter() - start) * 1000
 
 
+@dataclass(frozen=True, slots=True)
+class PersonalBodies:
+    """The bodies before personalization, with the markers only this build placed.
+
+    `digest send` builds every reader's message from these; `digest.html`/`.txt` are the
+    sample reader's copy of them.
+    """
+
+    text: str
+    html: str
+    markers: Markers
+
+
 @dataclass(frozen=True)
 class BuildResult:
     """Everything one build produced, in memory."""
 
     loaded: LoadedEdition
     edition: Edition
-    digest: RenderedDigest
-    message: EmailMessage
+    digest: RenderedDigest  # the sample reader's copy, as in digest.eml
+    message: EmailMessage  # digest.eml parsed, for reading its headers
     timings_ms: dict[str, float]
     warnings: tuple[str, ...]  # about the inputs (summaries over budget, missing text)
     findings: tuple[Finding, ...] = ()  # what `digest check` reports about the email
-
-
-def unsubscribe_link(publication: Publication, token: str, email: str) -> str | None:
-    """The publication's unsubscribe URL with `{token}` and `{email}` filled in."""
-    template = publication.unsubscribe.url
-    if template is None:
-        return None
-    return template.replace("{token}", token).replace("{email}", email)
+    eml: bytes = b""  # digest.eml: the message as sent, to the sample reader
+    personal: PersonalBodies | None = None
 
 
 def archive_link(publication: Publication, loaded: LoadedEdition) -> str | None:
@@ -106,10 +117,52 @@ def summarize_articles(
 
 
 def default_subject(publication: Publication, edition: Edition) -> str:
-    """'<Publication>: <lead headline>' when the editor set no subject."""
+    """The publication's subject template filled in, when the editor set no subject."""
     if edition.lead is None:
         return publication.name
-    return f"{publication.name}: {edition.lead.title}"
+    subject = publication.subject_template.format(
+        publication=publication.name,
+        lead=edition.lead.title,
+        date=format_long_date(edition.date, publication.language),
+        issue="" if edition.number is None else edition.number,
+    )
+    return " ".join(subject.split())
+
+
+def placed_sponsors(loaded: LoadedEdition, edition: Edition) -> tuple[Edition, list[str]]:
+    """Sponsors with their place checked: one naming no section of today goes after the lead."""
+    names = {section.name.casefold() for section in edition.sections} | {"lead"}
+    sponsors, warnings = [], []
+    for number, sponsor in enumerate(sponsors_of(loaded), 1):
+        if sponsor.after.casefold() not in names:
+            warnings.append(
+                f"sponsor[{number}]: after = {sponsor.after!r} names no section of this "
+                "edition; placed after the lead"
+            )
+            sponsor = replace(sponsor, after="lead")
+        sponsors.append(sponsor)
+    return replace(edition, sponsors=tuple(sponsors)), warnings
+
+
+def content_fingerprint(loaded: LoadedEdition, edition: Edition) -> str:
+    """Everything the email shows, as one string: the merge markers' nonce is its hash.
+
+    Paths are left out (they are not shown), so a copy of the publication elsewhere builds
+    the same bytes.
+    """
+    shown = replace(
+        edition,
+        lead=replace(edition.lead, source="") if edition.lead else None,
+        sections=tuple(
+            replace(section, stories=tuple(replace(s, source="") for s in section.stories))
+            for section in edition.sections
+        ),
+        ticker=tuple(replace(item, origin="") for item in edition.ticker),
+        dropped=(),
+    )
+    return "\0".join(
+        (repr(shown), loaded.edition.model_dump_json(), loaded.publication.model_dump_json())
+    )
 
 
 def default_preheader(edition: Edition) -> str:
@@ -120,19 +173,18 @@ def default_preheader(edition: Edition) -> str:
     return shorten(" · ".join(titles), PREHEADER_MAX_CHARS)
 
 
-def build_in_memory(
-    loaded: LoadedEdition,
-    *,
-    unsubscribe_url: str | None = None,
-    recipient: str = PLACEHOLDER_RECIPIENT,
-) -> BuildResult:
-    """Run the whole pipeline for one loaded edition; nothing is written."""
+def build_in_memory(loaded: LoadedEdition, *, offline: bool = False) -> BuildResult:
+    """Run the whole pipeline for one loaded edition; nothing is written.
+
+    `offline`: image sizes come from the fetch cache only, never the network.
+    """
     timer = StageTimer()
     publication = loaded.publication
     warnings: list[str] = []
 
     with timer.stage("read"):
         articles = read_articles(loaded)
+        articles = with_image_sizes(articles, loaded.root, offline=offline)
         ticker = read_ticker(loaded, articles)
     with timer.stage("summarize"):
         selected, summary_warnings = summarize_articles(articles, publication)
@@ -147,54 +199,90 @@ def build_in_memory(
             sections=publication.sections,
             default_section=publication.default_section,
         )
-        edition = Edition(
-            date=edition.date,
+        edition = replace(edition, number=issue_number(loaded), intro=loaded.edition.intro)
+        edition, sponsor_warnings = placed_sponsors(loaded, edition)
+        warnings += sponsor_warnings
+        edition = replace(
+            edition,
             subject=loaded.edition.subject or default_subject(publication, edition),
             preheader=loaded.edition.preheader or default_preheader(edition),
-            lead=edition.lead,
-            sections=edition.sections,
-            ticker=edition.ticker,
-            dropped=edition.dropped,
         )
-    if unsubscribe_url is None:
-        unsubscribe_url = unsubscribe_link(publication, PREVIEW_TOKEN, recipient)
+        warnings += image_warnings(edition)
     with timer.stage("render"):
+        markers = Markers.for_content(content_fingerprint(loaded, edition))
         source = render(
             edition,
             publication,
             publication_root=loaded.root,
-            unsubscribe_url=unsubscribe_url,
+            unsubscribe_url=markers.unsubscribe_url if publication.unsubscribe.url else None,
             archive_url=archive_link(publication, loaded),
+            markers=markers,
         )
     with timer.stage("compile"):
         compiled = compile_mjml(source.mjml)
     with timer.stage("message"):
-        sent_at = datetime.combine(loaded.date, EDITION_HOUR, tzinfo=publication.tz)
-        message = build_message(
-            sender=publication.from_address,
-            to=recipient,
+        # The message a reader gets, through the send's own code, signed with the preview
+        # token: building needs no secret, and the endpoint ignores that token.
+        personalizer = prepare_message(
+            publication,
+            edition_key=loaded.date.isoformat(),
             subject=edition.subject,
             text=source.text,
             html=compiled.html,
-            date=sent_at,
-            id_seed=f"{publication.name}\n{loaded.date.isoformat()}\n{recipient}",
-            reply_to=publication.reply_to,
+            date=datetime.combine(loaded.date, EDITION_HOUR, tzinfo=publication.tz),
+            sign=preview_token,
+            markers=markers,
+            require_unsubscribe=False,
         )
+        eml = personalizer.render(SampleReader(PLACEHOLDER_RECIPIENT))
+        message = message_from_bytes(eml, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        text, html = _bodies(message)
     with timer.stage("check"):
-        findings = run_checks(
-            html=compiled.html, text=source.text, edition=edition, publication=publication
-        )
+        findings = run_checks(html=html, text=text, edition=edition, publication=publication)
+    html_bytes = len(html.encode("utf-8"))
     digest = RenderedDigest(
         mjml=source.mjml,
-        text=source.text,
-        html=compiled.html,
-        html_bytes=compiled.html_bytes,
+        text=text,
+        html=html,
+        html_bytes=html_bytes,
         style_bytes=compiled.style_bytes,
         warnings=tuple(warnings),
     )
+    personal = PersonalBodies(text=source.text, html=compiled.html, markers=markers)
     return BuildResult(
-        loaded, edition, digest, message, dict(timer.stages), tuple(warnings), tuple(findings)
+        loaded,
+        edition,
+        digest,
+        message,
+        dict(timer.stages),
+        tuple(warnings),
+        tuple(findings),
+        eml=eml,
+        personal=personal,
     )
+
+
+def _bodies(message: EmailMessage) -> tuple[str, str]:
+    """The decoded text and HTML parts, with the line ends they had before encoding."""
+    text_part = message.get_body(("plain",))
+    html_part = message.get_body(("html",))
+    assert text_part is not None and html_part is not None
+    text = str(text_part.get_content()).replace("\r\n", "\n")
+    html = str(html_part.get_content()).replace("\r\n", "\n")
+    return text, html
+
+
+def image_warnings(edition: Edition) -> list[str]:
+    """Images left out because nobody knows their size (offline, not cached, unreadable)."""
+    return [
+        f"the image of {story.title!r} was left out: its size is unknown (not on the page, "
+        "not in the cache, not readable); set image_width and image_height in the edition"
+        for story in edition.stories
+        if story.image
+        and story.image.lower().startswith("https://")
+        and not (story.image_width and story.image_height)
+    ]
 
 
 def default_output(loaded: LoadedEdition) -> Path:
@@ -259,7 +347,7 @@ def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     files["html"].write_text(result.digest.html, encoding="utf-8", newline="")
     files["text"].write_text(result.digest.text, encoding="utf-8", newline="")
     files["mjml"].write_text(result.digest.mjml, encoding="utf-8", newline="")
-    files["eml"].write_bytes(result.message.as_bytes())
+    files["eml"].write_bytes(result.eml)
     body = json.dumps(report(result, files), indent=2, ensure_ascii=False) + "\n"
     files["report"].write_text(body, encoding="utf-8")
     return files

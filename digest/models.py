@@ -36,6 +36,8 @@ class Article:
     author: str | None = None
     image: str | None = None
     image_alt: str | None = None
+    image_width: int | None = None  # pixels, when the page says (og:image:width)
+    image_height: int | None = None
     site_name: str | None = None
     language: str | None = None
     summary: str | None = None  # a summary the source itself provides (front matter, feed)
@@ -53,6 +55,9 @@ class ArticleOverrides:
     image: str | None = None
     url: str | None = None
     lead: bool = False
+    image_alt: str | None = None
+    image_width: int | None = None
+    image_height: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,22 @@ class Story:
     site_name: str | None
     source: str
     lead: bool = False
+    image_width: int | None = None  # pixels of the image file; None when unknown
+    image_height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sponsor:
+    """A sponsored block, shown marked as such after the lead or after a section."""
+
+    text: str
+    url: str
+    label: str | None = None  # None: the theme's "Sponsored" in the edition's language
+    image: str | None = None
+    image_alt: str = ""
+    image_width: int | None = None
+    image_height: int | None = None
+    after: str = "lead"  # "lead" or a section's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +122,9 @@ class Edition:
     sections: tuple[Section, ...]
     ticker: tuple[TickerItem, ...]
     dropped: tuple[Dropped, ...] = ()
+    number: int | None = None  # the issue number, when the publication numbers editions
+    intro: str | None = None  # the editor's note, Markdown as written
+    sponsors: tuple[Sponsor, ...] = ()
 
     @property
     def stories(self) -> tuple[Story, ...]:

@@ -118,6 +118,6 @@ def test_default_section_and_overrides() -> None:
         "Edited",
         "World",
         "https://e.org/a",
-        "Edited",
+        "",  # alt text that only repeated the headline is left empty
     )
     assert edition.lead is not None and edition.lead.section == "News"

@@ -67,8 +67,12 @@ def test_unsafe_links_never_reach_the_email() -> None:
     assert safe_url("mailto:a@example.org") == "mailto:a@example.org"
 
 
-def test_long_date_is_locale_independent() -> None:
-    assert format_long_date(date(2024, 11, 22)) == "Friday, 22 November 2024"
+def test_long_date_follows_the_language() -> None:
+    day = date(2024, 11, 22)
+    assert format_long_date(day) == "Friday, November 22, 2024"
+    assert format_long_date(day, "en-GB") == "Friday, 22 November 2024"
+    assert format_long_date(day, "de") == "Freitag, 22. November 2024"
+    assert format_long_date(day, "ar") == "الجمعة، 22 نوفمبر 2024"
 
 
 def test_publication_template_overrides_and_extends_the_default(

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from digest.cli import edition, send, start
+from digest.cli import edition, send, start, theme
 from digest.cli.app import app
 from digest.errors import DigestError
 
@@ -27,7 +27,7 @@ COMMAND_ORDER = (
     "new",
     "preview",
 )
-del edition, send, start  # imported for their @app.command registrations
+del edition, send, start, theme  # imported for their @app.command registrations
 app.registered_commands.sort(
     key=lambda command: COMMAND_ORDER.index(command.name or command.callback.__name__)  # type: ignore[union-attr]
 )

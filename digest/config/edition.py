@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from digest.config.publication import Publication, StrictModel, check_link, check_web_url
+
+# Wider or taller than this is not an image for an email (the column is 600 px).
+MAX_IMAGE_SIDE = 10_000
 
 
 class ArticleEntry(StrictModel):
@@ -19,6 +23,9 @@ class ArticleEntry(StrictModel):
     summary: str | None = None
     section: str | None = None
     image: str | None = None
+    image_alt: str | None = None
+    image_width: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)] | None = None
+    image_height: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)] | None = None
     lead: bool = False
 
     @field_validator("url")
@@ -33,6 +40,38 @@ class ArticleEntry(StrictModel):
         if self.source is None and self.title is None and self.url is None:
             raise ValueError("needs a title")
         return self
+
+
+class SponsorEntry(StrictModel):
+    """One `[[sponsor]]` block: marked as sponsored, after the lead or after a section."""
+
+    label: str | None = None  # default: the theme's "Sponsored", in the edition's language
+    text: str
+    url: str
+    image: str | None = None
+    image_alt: str = ""
+    image_width: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)] | None = None
+    image_height: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)] | None = None
+    after: str = "lead"  # "lead" or a section's name
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        checked = check_link(value)
+        assert checked is not None
+        return checked
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str | None) -> str | None:
+        return check_web_url(value)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("`text` is empty")
+        return value
 
 
 class TickerEntry(StrictModel):
@@ -59,9 +98,16 @@ class TickerEntry(StrictModel):
 class EditionFile(StrictModel):
     """An edition file: one day's selection."""
 
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True
+    )
+
     date: dt.date | None = None
     subject: str | None = None
     preheader: str | None = None
+    issue: Annotated[int, Field(ge=0)] | None = None  # the edition's number ("No. 123")
+    intro: str | None = None  # an editor's note in Markdown, under the masthead
+    sponsors: list[SponsorEntry] = Field(default_factory=list, alias="sponsor")
     articles: list[ArticleEntry] = Field(default_factory=list)
     ticker: list[TickerEntry] = Field(default_factory=list)
 

@@ -105,6 +105,22 @@ class Delivery(StrictModel):
     rate: Annotated[float, Field(ge=0)] = 0.0  # messages per second; 0 = as fast as allowed
 
 
+StoryImages = Literal["none", "thumbnail", "full"]
+# An override must keep the placeholders of the string it replaces, e.g. %(outlet)s.
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+class Theme(StrictModel):
+    """What the default theme shows besides the stories themselves."""
+
+    # Images of the stories after the lead: none, a thumbnail beside the text, or full width.
+    story_images: StoryImages = "thumbnail"
+    # A "Read more at <outlet>" line under each story (the headline always links).
+    read_more: bool = True
+    # "In this edition": a list of the sections, each linking to its place in the email.
+    contents: bool = True
+
+
 class Publication(StrictModel):
     """digest.toml: the publication, stable from day to day."""
 
@@ -124,7 +140,15 @@ class Publication(StrictModel):
         DEFAULT_SUMMARY_CHARS
     )
     summary_method: str = DEFAULT_METHOD
+    # Default subject; {publication}, {lead}, {date} and {issue} are filled in.
+    subject_template: str = "{publication}: {lead}"
+    # Number editions by counting the files in editions/ (an edition's `issue` always wins).
+    issue_numbers: bool = False
+    first_issue: Annotated[int, Field(ge=0)] = 1
     brand: Brand = Brand()
+    theme: Theme = Theme()
+    # Any fixed string of the theme, by its English text: "In brief" = "Briefly".
+    strings: dict[str, str] = {}
     unsubscribe: Unsubscribe = Unsubscribe()
     delivery: Delivery = Delivery()
 
@@ -138,6 +162,19 @@ class Publication(StrictModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
                 f"unknown time zone {value!r}; use a name such as Europe/London"
+            ) from None
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value, sep="-" if "-" in value else "_")
+        except (UnknownLocaleError, ValueError):
+            raise ValueError(
+                f"unknown language {value!r}; use a code such as en, de, pt-BR or ar"
             ) from None
         return value
 
@@ -162,6 +199,32 @@ class Publication(StrictModel):
             raise ValueError("must be a single line")
         if not value:
             raise ValueError("must not be empty")
+        return value
+
+    @field_validator("subject_template")
+    @classmethod
+    def _subject_template(cls, value: str) -> str:
+        try:
+            value.format(publication="", lead="", date="", issue="")
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"unknown or broken placeholder ({error}); use {{publication}}, {{lead}}, "
+                "{date} and {issue}"
+            ) from None
+        if any(ch in value for ch in "\r\n\0"):
+            raise ValueError("must be a single line")
+        return value
+
+    @field_validator("strings")
+    @classmethod
+    def _strings(cls, value: dict[str, str]) -> dict[str, str]:
+        for english, text in value.items():
+            wanted, given = set(PLACEHOLDER.findall(english)), set(PLACEHOLDER.findall(text))
+            if wanted != given:
+                raise ValueError(
+                    f"the text for {english!r} must keep its placeholders "
+                    f"{sorted(wanted) or 'none'} (it has {sorted(given) or 'none'})"
+                )
         return value
 
     @property

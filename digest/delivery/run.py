@@ -49,7 +49,6 @@ def send_edition_file(
     from digest.build import build_in_memory
     from digest.config import load_edition
     from digest.delivery.journal import default_journal_path
-    from digest.delivery.personalize import UNSUBSCRIBE_URL_MARKER
     from digest.delivery.recipients import check_address, describe_problems, load_recipients
     from digest.delivery.transports import create_transport
 
@@ -58,7 +57,8 @@ def send_edition_file(
     environ = os.environ if environ is None else environ
     loaded = load_edition(request.edition_path)
     publication = loaded.publication
-    built = build_in_memory(loaded, unsubscribe_url=UNSUBSCRIBE_URL_MARKER)
+    built = build_in_memory(loaded)
+    assert built.personal is not None
     errors = [finding for finding in built.findings if finding.severity == "error"]
     if errors:
         listed = "\n".join(f"  - {finding.message}" for finding in errors)
@@ -102,8 +102,8 @@ def send_edition_file(
             publication,
             loaded.date.isoformat(),
             built.edition.subject,
-            built.digest.text,
-            built.digest.html,
+            built.personal.text,
+            built.personal.html,
             recipients,
             transport,
             journal,
@@ -111,6 +111,7 @@ def send_edition_file(
             progress,
             environ=environ,
             suppressions=suppressions,
+            markers=built.personal.markers,
         )
     finally:
         if journal is not None:

@@ -26,6 +26,7 @@ from digest.delivery.transports import (
     Transport,
 )
 from digest.mail.message import parse_address
+from digest.mail.personal import DEFAULT_MARKERS, Markers
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def send_edition(
     *,
     environ: Mapping[str, str] | None = None,
     suppressions: SuppressionList | None = None,
+    markers: Markers = DEFAULT_MARKERS,
 ) -> SendSummary:
     """Send an edition to every recipient not yet sent; journal=None for a --test send.
 
@@ -74,6 +76,7 @@ def send_edition(
         date=options.date or datetime.now(UTC),
         secret=secret,
         available_fields=fields,
+        markers=markers,  # only the markers the build placed are filled, never content's
     )
     personalizer.verify(personalizer.render(recipients[0]), recipients[0])
     sender = parse_address(publication.from_address, "From address").addr_spec

@@ -14,11 +14,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from digest.mail.personal import PREVIEW_TOKEN
+
 # 128 bits of MAC: forging one takes 2**128 tries; a full 256-bit MAC only lengthens links.
 MAC_BYTES = 16
-# What `digest build` and the preview put in links: no secret is needed to build, and the
-# endpoint answers it with a calm page and records nothing.
-PREVIEW_TOKEN = "preview"
 # Longer tokens are not ours; refuse them before decoding anything.
 MAX_TOKEN_CHARS = 512
 
@@ -70,3 +69,13 @@ def read_token(secret: bytes, list_id: str, token: str) -> TokenCheck:
     if not hmac.compare_digest(mac, _mac(secret, list_id, address)):
         return TokenCheck()
     return TokenCheck(address=address)
+
+
+__all__ = [
+    "MAC_BYTES",
+    "MAX_TOKEN_CHARS",
+    "PREVIEW_TOKEN",
+    "TokenCheck",
+    "make_token",
+    "read_token",
+]

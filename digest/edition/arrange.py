@@ -34,6 +34,10 @@ def make_story(selected: Selected, default_section: str) -> Story:
     """Merge an article with the editor's overrides; the editor always wins."""
     article, overrides = selected.article, selected.overrides
     title = overrides.title or article.title
+    # The page's image size belongs to the page's image, not to one the editor put instead.
+    own_image = overrides.image is None or overrides.image == article.image
+    width = overrides.image_width or (article.image_width if own_image else None)
+    height = overrides.image_height or (article.image_height if own_image else None)
     return Story(
         title=title,
         summary=selected.summary,
@@ -42,11 +46,19 @@ def make_story(selected: Selected, default_section: str) -> Story:
         published=article.published,
         author=article.author,
         image=overrides.image or article.image,
-        image_alt=article.image_alt or title,
+        image_alt=useful_alt(overrides.image_alt or article.image_alt or "", title),
+        image_width=width,
+        image_height=height,
         site_name=article.site_name,
         source=article.source,
         lead=overrides.lead,
     )
+
+
+def useful_alt(alt: str, title: str) -> str:
+    """Alt text that describes the image; empty when it only repeats the headline beside it."""
+    alt = " ".join(alt.split())
+    return "" if comparison_key(alt) == comparison_key(title) else alt
 
 
 def order_sections(names: Sequence[str], configured: Sequence[str]) -> list[str]:

@@ -16,14 +16,13 @@ from digest.config import Publication
 from digest.edition.arrange import comparison_key
 from digest.errors import ExitCode
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
+from digest.mail.theme import MIN_CONTRAST, contrast_ratio
 from digest.models import Edition
 
 Severity = Literal["error", "warning"]
 
 # Subjects longer than this are cut in most inbox lists (and RFC 5322 advises 78 per line).
 MAX_SUBJECT_CHARS = 78
-# WCAG AA contrast for body-size text.
-MIN_CONTRAST = 4.5
 WEB_SCHEMES = ("http://", "https://")
 WHITE = "#ffffff"
 
@@ -56,9 +55,12 @@ class _Collector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.links: list[Link] = []
+        self.ids: set[str] = set()  # targets of in-email links (#section)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"] or "")
         if tag == "a" and "href" in attributes:
             self.links.append(Link("a", attributes["href"] or "", attributes))
         elif tag == "img":
@@ -67,10 +69,14 @@ class _Collector(HTMLParser):
 
 def collect_links(html: str) -> list[Link]:
     """Every link and image in the HTML, in document order."""
+    return _collect(html).links
+
+
+def _collect(html: str) -> _Collector:
     collector = _Collector()
     collector.feed(html)
     collector.close()
-    return collector.links
+    return collector
 
 
 def clip_location(html: str, edition: Edition, limit: int = GMAIL_CLIP_BYTES) -> str:
@@ -92,22 +98,6 @@ def clip_location(html: str, edition: Edition, limit: int = GMAIL_CLIP_BYTES) ->
 
 def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG relative luminance of a #rgb or #rrggbb colour."""
-    digits = colour.lstrip("#")
-    if len(digits) == 3:
-        digits = "".join(ch * 2 for ch in digits)
-    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast_ratio(first: str, second: str) -> float:
-    """WCAG contrast ratio between two colours (1 to 21)."""
-    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
 
 
 def _size_checks(html: str, html_bytes: int, edition: Edition) -> Iterator[Finding]:
@@ -155,11 +145,28 @@ def _image_checks(links: list[Link], edition: Edition) -> Iterator[Finding]:
             yield Finding("error", "image-no-width", f"image {name} has no width attribute")
 
 
-def _link_checks(links: list[Link]) -> Iterator[Finding]:
+def image_box_checks(links: list[Link]) -> Iterator[Finding]:
+    """Every image needs a pixel height too: without it nothing reserves its box."""
+    for link in (item for item in links if item.tag == "img"):
+        height = (link.attributes.get("height") or "").strip()
+        if not height.isdigit():
+            yield Finding(
+                "warning",
+                "image-no-height",
+                f"image {link.url or '(no src)'} has no pixel height ({height or 'none'}); "
+                "the layout jumps when it loads and Outlook shows an empty box",
+            )
+
+
+def _link_checks(links: list[Link], ids: set[str] | None = None) -> Iterator[Finding]:
     for link in (item for item in links if item.tag == "a"):
         url = link.url.strip()
         lowered = url.lower()
         if lowered.startswith((*WEB_SCHEMES, "mailto:")):
+            continue
+        if url.startswith("#") and len(url) > 1 and ids is not None:
+            if url[1:] not in ids:  # the contents list links to its sections
+                yield Finding("error", "link-no-target", f"link {url!r} points to no section")
             continue
         if not urlsplit(url).scheme:
             yield Finding("error", "link-relative", f"link {url or '(empty)'!r} is relative")
@@ -261,11 +268,13 @@ def run_checks(
 ) -> list[Finding]:
     """Every finding for one built edition, errors first."""
     html_bytes = len(html.encode("utf-8"))
-    links = collect_links(html)
+    collected = _collect(html)
+    links = collected.links
     findings = [
         *_size_checks(html, html_bytes, edition),
         *_image_checks(links, edition),
-        *_link_checks(links),
+        *image_box_checks(links),
+        *_link_checks(links, collected.ids),
         *_compliance_checks(links, publication, edition, text),
         *_text_part_checks(links, text),
         *_duplicate_checks(edition),

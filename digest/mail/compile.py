@@ -67,6 +67,9 @@ def inline_css(html: str) -> str:
         disable_validation=True,
         cssutils_logging_level=logging.CRITICAL,
         disable_link_rewrites=True,
+        # The theme writes every width and height attribute itself (images' real pixel
+        # sizes); premailer would copy CSS such as `width: 100%` or `height: auto` over them.
+        disable_basic_attributes=["width", "height"],
     )
     try:
         out = str(premailer.transform(pretty_print=False))

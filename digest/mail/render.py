@@ -1,4 +1,4 @@
-"""Render: Jinja2 templates (autoescaped) -> MJML source and the plain-text part."""
+"""Render: Jinja2 templates (autoescaped, with i18n) -> MJML source and the plain-text part."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import functools
 import re
 import textwrap
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,21 @@ from markupsafe import Markup
 
 from digest.config import Publication
 from digest.errors import RenderError
-from digest.models import Edition, Story
+from digest.mail.i18n import LOCALE_FOLDER, Strings, check_overrides, is_right_to_left, short_time
+from digest.mail.i18n import long_date as localized_date
+from digest.mail.intro import intro_html, intro_text
+from digest.mail.overrides import check_publication_blocks
+from digest.mail.personal import Markers
+from digest.mail.theme import (
+    CONTENT_PX,
+    THUMBNAIL_MAX_HEIGHT,
+    THUMBNAIL_MAX_WIDTH,
+    ImageBox,
+    dark_palette,
+    image_box,
+    outlet_name,
+)
+from digest.models import Edition, Sponsor, Story
 
 MJML_TEMPLATE = "digest.mjml.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -33,6 +47,11 @@ TEXT_WIDTH = 72
 SAFE_LINK_PREFIXES = ("http://", "https://", "mailto:")
 # Font lists and hex colours: enough for a brand, too little to close a rule or a tag.
 CSS_VALUE = re.compile(r"[A-Za-z0-9 ,'\"#.%-]{1,200}")
+# Inbox lists show about this many characters of preview text; the filler pads up to it so
+# nothing after the preheader (the masthead, the date) runs on into the inbox line.
+PREVIEW_CHARS = 150
+# Zero-width and non-breaking characters that clients count as text but show as nothing.
+PREVIEW_FILLER = "\u00a0\u200c\u200b\u200d\u200e\u200f\ufeff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +66,11 @@ def theme_folder() -> Path:
     """The default theme shipped with the package (top-level templates/ in a checkout)."""
     with as_file(files("digest.templates") / THEME) as folder:
         return Path(folder)
+
+
+def locale_folder() -> Path:
+    """The theme's message catalogs."""
+    return theme_folder() / LOCALE_FOLDER
 
 
 def _autoescape(name: str | None) -> bool:
@@ -86,12 +110,22 @@ def wrap(value: object, indent: str = "") -> str:
     )
 
 
-@functools.lru_cache(maxsize=8)
-def make_environment(publication_root: Path | None) -> Environment:
+def preview_filler(preheader: str) -> str:
+    """Invisible characters that pad the inbox preview after the preheader."""
+    missing = max(0, PREVIEW_CHARS - len(preheader))
+    return PREVIEW_FILLER * (missing // len(PREVIEW_FILLER) + 1)
+
+
+@functools.lru_cache(maxsize=16)
+def make_environment(
+    publication_root: Path | None,
+    language: str = "en",
+    overrides: tuple[tuple[str, str], ...] = (),
+) -> Environment:
     """Publication templates first, then the default theme (also reachable as default/...).
 
-    Cached per publication: compiled templates are reused, and Jinja2 still reloads a
-    template whose file changed (auto_reload), which the live preview relies on.
+    Cached per publication and language: compiled templates are reused, and Jinja2 still
+    reloads a template whose file changed (auto_reload), which the live preview relies on.
     """
     theme = FileSystemLoader(theme_folder())
     loaders: list[Any] = []
@@ -105,25 +139,60 @@ def make_environment(publication_root: Path | None) -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    strings = Strings(locale_folder(), language, overrides)
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        strings.gettext, strings.ngettext, newstyle=True
     )
     environment.filters.update(safe_url=safe_url, is_web_url=is_web_url, wrap=wrap, css=css_value)
     return environment
 
 
-def format_long_date(day: date) -> str:
-    """'Friday, 22 November 2024' (English; locale-independent for reproducible builds)."""
-    return f"{day:%A}, {day.day} {day:%B %Y}"
+def format_long_date(day: date, language: str = "en") -> str:
+    """The edition's date as a person writes it in the publication's language."""
+    return localized_date(day, language)
 
 
-def _time_formatter(tz: tzinfo) -> Any:
-    def time_of(moment: datetime | None) -> str:
-        if moment is None:
+def text_direction(publication: Publication) -> str:
+    """`direction` from digest.toml, else the language's own (Arabic: rtl)."""
+    if "direction" in publication.model_fields_set:
+        return publication.direction
+    return "rtl" if is_right_to_left(publication.language) else "ltr"
+
+
+def _helpers(edition: Edition, publication: Publication) -> dict[str, Any]:
+    """Functions the templates call: meta lines, image boxes, outlets, sponsors' places."""
+    language, tz = publication.language, publication.tz
+
+    def time_of(moment: datetime | date | None) -> str:
+        # A date without a time (a page that gives only the day) prints no made-up time.
+        if not isinstance(moment, datetime):
             return ""
-        local = moment.astimezone(tz)
-        hour = local.hour % 12 or 12
-        return f"{hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+        return short_time(moment, tz, language)
 
-    return time_of
+    def meta_of(story: Story) -> str:
+        parts = (story.author or story.site_name, time_of(story.published))
+        return " · ".join(part for part in parts if part)
+
+    def full_box(item: Story | Sponsor) -> ImageBox | None:
+        return image_box(item.image_width, item.image_height, CONTENT_PX)
+
+    def thumb_box(item: Story | Sponsor) -> ImageBox | None:
+        return image_box(
+            item.image_width, item.image_height, THUMBNAIL_MAX_WIDTH, THUMBNAIL_MAX_HEIGHT
+        )
+
+    def sponsors_after(place: str) -> list[Sponsor]:
+        return [s for s in edition.sponsors if s.after.casefold() == place.casefold()]
+
+    return {
+        "meta_of": meta_of,
+        "full_box": full_box,
+        "thumb_box": thumb_box,
+        "outlet": lambda item: outlet_name(getattr(item, "site_name", None), item.url),
+        "sponsors_after": sponsors_after,
+    }
 
 
 def render(
@@ -133,23 +202,39 @@ def render(
     publication_root: Path | None,
     unsubscribe_url: str | None,
     archive_url: str | None,
+    markers: Markers | None = None,
 ) -> RenderedSource:
     """Render the MJML source and the plain-text part of one edition."""
-    environment = make_environment(publication_root)
-    time_of = _time_formatter(publication.tz)
+    overrides = tuple(sorted(publication.strings.items()))
+    if overrides:
+        check_overrides(publication.strings, locale_folder(), "digest.toml")
+    environment = make_environment(publication_root, publication.language, overrides)
+    if publication_root is not None:
+        check_publication_blocks(environment, publication_root / "templates")
+    direction = text_direction(publication)
 
-    def meta_of(story: Story) -> str:
-        parts = (story.author or story.site_name, time_of(story.published))
-        return " · ".join(part for part in parts if part)
+    def merge(field: str) -> str:
+        """A merge field's marker, filled per reader at send time (e.g. merge("name"))."""
+        return Markup(markers.merge(field)) if markers else ""
 
     context = {
         "edition": edition,
         "publication": publication,
         "brand": publication.brand,
-        "long_date": format_long_date(edition.date),
+        "theme": publication.theme,
+        "dark": dark_palette(publication.brand),
+        "direction": direction,
+        "start": "right" if direction == "rtl" else "left",
+        "end": "left" if direction == "rtl" else "right",
+        "long_date": format_long_date(edition.date, publication.language),
         "unsubscribe_url": unsubscribe_url,
         "archive_url": archive_url,
-        "meta_of": meta_of,
+        "full_px": CONTENT_PX,
+        "preview_filler": preview_filler(edition.preheader),
+        "intro_html": intro_html(edition.intro) if edition.intro else "",
+        "intro_text": intro_text(edition.intro) if edition.intro else "",
+        "merge": merge,
+        **_helpers(edition, publication),
     }
     try:
         mjml = environment.get_template(MJML_TEMPLATE).render(context)

@@ -39,6 +39,9 @@ def overrides_of(entry: ArticleEntry) -> ArticleOverrides:
         summary=entry.summary,
         section=entry.section,
         image=entry.image,
+        image_alt=entry.image_alt,
+        image_width=entry.image_width,
+        image_height=entry.image_height,
         url=entry.url,
         lead=entry.lead,
     )

@@ -16,6 +16,8 @@ from digest.errors import SourceError
 from digest.sources.fetch.policy import IPAddress, Target, parse_url, resolve_all
 from digest.sources.fetch.settings import (
     ACCEPT,
+    IMAGE_ACCEPT,
+    IMAGE_TYPES,
     READ_CHUNK,
     READABLE_TYPES,
     REDIRECT_STATUSES,
@@ -142,7 +144,7 @@ def _request(
     headers = {
         "Host": target.host_header,
         "User-Agent": settings.user_agent,
-        "Accept": ACCEPT,
+        "Accept": IMAGE_ACCEPT if settings.mode == "image" else ACCEPT,
         "Accept-Encoding": "gzip, deflate",
     }
     pool: urllib3.HTTPConnectionPool | None = None
@@ -156,7 +158,10 @@ def _request(
                 reason = response.reason or ""
                 raise SourceError(f"{url}: the server answered {response.status} {reason}".rstrip())
             kind, _charset = _content_type(answer.get("content-type"))
-            if kind is not None and kind not in READABLE_TYPES:
+            if settings.mode == "image":
+                if kind not in IMAGE_TYPES:  # an image must say what it is
+                    raise SourceError(f"{url}: the server sent {kind}, not an image")
+            elif kind is not None and kind not in READABLE_TYPES:
                 raise SourceError(f"{url}: the server sent {kind}, not a web page or feed")
             length = answer.get("content-length", "")
             if length.isdigit() and int(length) > settings.max_bytes:

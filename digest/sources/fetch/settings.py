@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 USER_AGENT = "digest/0.1 (+https://github.com/digest-newsletter/digest)"
 # Long enough for a slow news site, short enough that a dead host doesn't stall a build.
@@ -37,6 +38,11 @@ READABLE_TYPES = frozenset(
         "application/x-gzip",
     }
 )
+# Images are fetched only to read their size; pages' rules hold for them otherwise.
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/pjpeg", "image/gif", "image/webp"})
+IMAGE_ACCEPT = "image/png,image/jpeg,image/gif,image/webp"
+# A news photo is well under this; more is not an image for an email.
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
 ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
     "application/xml;q=0.9,text/plain;q=0.8"
@@ -58,6 +64,7 @@ class FetchSettings:
     offline: bool = False  # read the cache only; never the network
     refresh: bool = False  # ignore cached copies (but still update the cache)
     ca_certs: str | None = None  # a CA bundle instead of the system's (tests, corporate CAs)
+    mode: Literal["page", "image"] = "page"  # what may come back: pages and feeds, or images
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ MIN_BODY_WORDS = 5
 LEADING_LINES_CHECKED = 4
 # Lines this short at the very end of a body are widgets ("comments", "Share this"), not text.
 TRAILING_STUB_WORDS = 2
+# og:image:width/height beyond this is a typo, not a photo.
+MAX_IMAGE_SIDE = 10_000
 UTF8_NAMES = frozenset({"utf-8", "utf8", "unicode-1-1-utf-8"})
 # Browsers read "latin-1" as windows-1252 (WHATWG Encoding); pages written for them rely on it.
 LATIN1_NAMES = frozenset(
@@ -200,6 +202,21 @@ def _language(tree: Any, meta: dict[str, str], found: str | None) -> str | None:
     return f"{primary.lower()}-{region.upper()}" if region else primary.lower()
 
 
+def _image_size(
+    meta: dict[str, str], image: str | None, base: str | None
+) -> tuple[int | None, int | None]:
+    """og:image:width/height, only when the image chosen is the og:image they describe."""
+    og_image = meta.get("og:image")
+    if image is None or og_image is None or safe_link(og_image, base) != image:
+        return None, None
+    sides = []
+    for key in ("og:image:width", "og:image:height"):
+        value = meta.get(key, "").strip()
+        sides.append(int(value) if value.isdigit() and 0 < int(value) <= MAX_IMAGE_SIDE else None)
+    width, height = sides
+    return (width, height) if width and height else (None, None)
+
+
 def _clean(value: str | None) -> str | None:
     """Collapse whitespace; empty -> None."""
     if value is None:
@@ -300,6 +317,7 @@ def read(data: bytes, *, origin: str, context: ReadContext, charset: str | None 
     image = safe_link(document.image or meta.get("og:image") or meta.get("twitter:image"), base)
     if image is not None and image.startswith("mailto:"):
         image = None
+    width, height = _image_size(meta, image, base)
     return Article(
         title=title,
         body=body,
@@ -307,6 +325,8 @@ def read(data: bytes, *, origin: str, context: ReadContext, charset: str | None 
         published=_published(tree, meta, document.date, context.tz),
         author=_clean(document.author),
         image=image,
+        image_width=width,
+        image_height=height,
         site_name=_clean(document.sitename),
         language=_language(tree, meta, document.language),
         source=origin,

@@ -15,10 +15,23 @@ from digest.sources.readers.pagetext import resolve_image, split_blocks
 from digest.sources.readers.text import decode_text
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-FIELDS = {"title", "url", "section", "date", "image", "summary", "author", "image_alt"}
+FIELDS = {
+    "title",
+    "url",
+    "section",
+    "date",
+    "image",
+    "summary",
+    "author",
+    "image_alt",
+    "image_width",
+    "image_height",
+}
 # Markdown syntax that would read as noise in plain-text summaries.
 HEADING = re.compile(r"^#{1,6}\s+")
 EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# An image side beyond this is a typo, not a photo.
+MAX_PIXELS = 10_000
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
@@ -57,6 +70,8 @@ def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
         author=_text(meta, "author", origin),
         image=resolve_image(image, context.base_url) if image else None,
         image_alt=_text(meta, "image_alt", origin),
+        image_width=_pixels(meta, "image_width", origin),
+        image_height=_pixels(meta, "image_height", origin),
         summary=_text(meta, "summary", origin),
         source=origin,
     )
@@ -69,6 +84,16 @@ def _text(meta: dict[str, Any], key: str, origin: str) -> str | None:
     if not isinstance(value, str | int | float):
         raise SourceError(f"{origin}: front matter `{key}` must be text")
     return " ".join(str(value).split()) or None
+
+
+def _pixels(meta: dict[str, Any], key: str, origin: str) -> int | None:
+    """An image side in pixels from the front matter (the email reserves its box)."""
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_PIXELS:
+        raise SourceError(f"{origin}: front matter `{key}` must be a whole number of pixels")
+    return value
 
 
 def _when(value: object, context: ReadContext, origin: str) -> datetime | None:

@@ -1,0 +1,155 @@
+"""Image sizes: read from the first bytes of PNG, JPEG, GIF and WebP files, and looked up for
+the stories of an edition (the page's metadata and the editor come first; bytes are fetched
+through `sources.fetch`, cached, only for images whose size nobody gave).
+
+Mail clients reserve an image's box from its width and height attributes; without them the
+layout jumps when images load, and Outlook shows nothing at all until they do.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from digest.errors import SourceError
+from digest.sources.read import SourcedArticle
+
+log = logging.getLogger(__name__)
+
+# PNG's IHDR, GIF's screen descriptor and WebP's VP8 headers sit in the first 32 bytes; a
+# JPEG's frame header may follow kilobytes of EXIF data, so the parser walks its segments.
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+GIF_SIGNATURES = (b"GIF87a", b"GIF89a")
+# JPEG start-of-frame markers (baseline, progressive, lossless...), not DHT/JPG/DAC.
+JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# Markers without a length field (RST0-7, SOI, EOI, TEM).
+JPEG_STANDALONE = frozenset({*range(0xD0, 0xDA), 0x01})
+# Larger than this is a corrupt header, not a photo.
+MAX_SIDE = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSize:
+    """Pixel width and height of an image file."""
+
+    width: int
+    height: int
+
+
+def _checked(width: int, height: int) -> ImageSize | None:
+    if 0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE:
+        return ImageSize(width, height)
+    return None
+
+
+def _png(data: bytes) -> ImageSize | None:
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return _checked(width, height)
+
+
+def _gif(data: bytes) -> ImageSize | None:
+    if len(data) < 10:
+        return None
+    width, height = struct.unpack("<HH", data[6:10])
+    return _checked(width, height)
+
+
+def _webp(data: bytes) -> ImageSize | None:
+    chunk = data[12:16]
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack("<HH", data[26:30])
+        return _checked(width & 0x3FFF, height & 0x3FFF)
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return _checked((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
+    if chunk == b"VP8X" and len(data) >= 30:
+        width = int.from_bytes(data[24:27], "little") + 1
+        height = int.from_bytes(data[27:30], "little") + 1
+        return _checked(width, height)
+    return None
+
+
+def _jpeg(data: bytes) -> ImageSize | None:
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill bytes before a marker
+            position += 1
+            continue
+        if marker in JPEG_STANDALONE:
+            position += 2
+            continue
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        if length < 2:
+            return None
+        if marker in JPEG_FRAME_MARKERS:
+            if position + 9 > len(data):
+                return None
+            height, width = struct.unpack(">HH", data[position + 5 : position + 9])
+            return _checked(width, height)
+        position += 2 + length
+    return None
+
+
+def image_size(data: bytes) -> ImageSize | None:
+    """The pixel size from an image file's header, or None when it is not one we can read."""
+    if data.startswith(PNG_SIGNATURE):
+        return _png(data)
+    if data.startswith(GIF_SIGNATURES):
+        return _gif(data)
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg(data)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _webp(data)
+    return None
+
+
+def fetch_image_size(url: str, cache_root: Path | None, *, offline: bool) -> ImageSize | None:
+    """The size of the image at `url`: from the fetch cache, else (online) fetched and cached.
+
+    Returns None, with the reason logged, when the image cannot be had or read: the theme then
+    leaves it out rather than guess a box that would distort it.
+    """
+    from digest.sources.extract import CACHE_FOLDER
+    from digest.sources.fetch import FetchSettings, fetch
+    from digest.sources.fetch.settings import MAX_IMAGE_BYTES
+
+    cache_dir = cache_root / CACHE_FOLDER if cache_root is not None else None
+    settings = FetchSettings(
+        cache_dir=cache_dir, offline=offline, mode="image", max_bytes=MAX_IMAGE_BYTES
+    )
+    try:
+        result = fetch(url, settings=settings)
+    except SourceError as error:
+        log.info("image size unknown: %s", error)
+        return None
+    size = image_size(result.data)
+    if size is None:
+        log.info("image size unknown: %s is not a PNG, JPEG, GIF or WebP file", url)
+    return size
+
+
+def with_image_sizes(
+    articles: list[SourcedArticle], cache_root: Path | None, *, offline: bool = False
+) -> list[SourcedArticle]:
+    """Articles whose image has no known size get one from its bytes, where it can be had."""
+    measured = []
+    for item in articles:
+        article, overrides = item.article, item.overrides
+        image = overrides.image or article.image
+        known = overrides.image_width and overrides.image_height
+        own = overrides.image is None or overrides.image == article.image
+        known = known or (own and article.image_width and article.image_height)
+        if image and image.lower().startswith("https://") and not known:
+            size = fetch_image_size(image, cache_root, offline=offline)
+            if size is not None:
+                overrides = replace(overrides, image_width=size.width, image_height=size.height)
+                item = replace(item, overrides=overrides)
+        measured.append(item)
+    return measured
