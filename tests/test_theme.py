@@ -1,0 +1,183 @@
+"""The theme: catalogs, string overrides, dark colours, template blocks, export, structure."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from digest.build import build
+from digest.cli import app
+from digest.errors import ConfigError, ExitCode, RenderError
+from digest.mail.i18n import SHIPPED_LANGUAGES
+from digest.mail.render import PREVIEW_CHARS, PREVIEW_FILLER, locale_folder, preview_filler
+from digest.mail.theme import DARK_CARD, MIN_CONTRAST, contrast_ratio, image_box, readable_on
+
+from .conftest import MINIMAL_PUBLICATION, PublicationFactory
+
+runner = CliRunner()
+THEME = Path(__file__).resolve().parent.parent / "templates" / "default"
+GETTEXT_CALL = re.compile(r"""_\("((?:[^"\\]|\\.)*)\"""")
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def template_strings() -> set[str]:
+    found: set[str] = set()
+    for path in THEME.rglob("*.j2"):
+        found |= set(GETTEXT_CALL.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.mark.parametrize("language", SHIPPED_LANGUAGES)
+def test_catalogs_translate_every_string_and_are_compiled(language: str) -> None:
+    folder = locale_folder() / language / "LC_MESSAGES"
+    with (folder / "digest.po").open("rb") as handle:
+        catalog = read_po(handle)
+    ids = {message.id for message in catalog if message.id}
+    assert ids == template_strings()
+    for message in catalog:
+        if not message.id:
+            continue
+        if language != "en":
+            assert message.string, (language, message.id)
+        given_ = set(PLACEHOLDER.findall(str(message.string)))
+        assert not message.string or given_ == set(PLACEHOLDER.findall(str(message.id)))
+    # `make catalogs` output is current: compiling the .po again gives the shipped bytes.
+    from io import BytesIO
+
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    assert (folder / "digest.mo").read_bytes() == compiled.getvalue(), "run `make catalogs`"
+
+
+def test_publication_overrides_a_string_and_typos_are_errors(
+    make_publication: PublicationFactory,
+) -> None:
+    article = {"a.md": "---\ntitle: A\nurl: https://example.org/a\n---\nBody.\n"}
+    edition = make_publication(
+        '[[articles]]\nsource = "../a.md"\n[[ticker]]\ntext = "Item"\n',
+        files=article,
+        publication=MINIMAL_PUBLICATION + '[strings]\n"In brief" = "Briefly noted"\n',
+    )
+    result, _ = build(edition)
+    assert "Briefly noted" in result.digest.html and "In brief" not in result.digest.html
+    typo = make_publication(
+        '[[articles]]\nsource = "../a.md"\n',
+        files=article,
+        publication=MINIMAL_PUBLICATION + '[strings]\n"In breif" = "Briefly"\n',
+    )
+    with pytest.raises(ConfigError, match="In breif"):
+        build(typo)
+    lost = make_publication(
+        '[[articles]]\nsource = "../a.md"\n',
+        files=article,
+        publication=MINIMAL_PUBLICATION + '[strings]\n"Read more at %(outlet)s" = "More"\n',
+    )
+    with pytest.raises(ConfigError, match="placeholders"):
+        build(lost)
+
+
+@given(st.from_regex(r"#[0-9a-f]{6}", fullmatch=True))
+def test_dark_accent_is_derived_from_any_brand_colour_and_readable(colour: str) -> None:
+    accent = readable_on(colour, DARK_CARD)
+    assert contrast_ratio(accent, DARK_CARD) >= MIN_CONTRAST
+
+
+def test_image_boxes_keep_proportions() -> None:
+    assert image_box(1200, 675, 552) is not None
+    box = image_box(1200, 675, 552)
+    assert box is not None and (box.width, box.height) == (552, 310)
+    thumb = image_box(800, 1200, 160, 160)
+    assert thumb is not None and (thumb.width, thumb.height) == (107, 160)
+    assert image_box(None, 100, 160) is None
+
+
+def test_preheader_filler_pads_the_inbox_line() -> None:
+    short = "Short preheader."
+    filler = preview_filler(short)
+    assert len(short) + len(filler) >= PREVIEW_CHARS
+    assert set(filler) <= set(PREVIEW_FILLER)
+
+
+def test_unknown_block_in_a_publication_template_names_the_file(
+    make_publication: PublicationFactory,
+) -> None:
+    edition = make_publication(
+        '[[articles]]\nsource = "../a.md"\n',
+        files={
+            "a.md": "---\ntitle: A\n---\nBody.\n",
+            "templates/digest.mjml.j2": (
+                '{% extends "default/digest.mjml.j2" %}{% block footr %}x{% endblock %}'
+            ),
+        },
+    )
+    with pytest.raises(RenderError, match=r"templates/digest\.mjml\.j2.*'footr'"):
+        build(edition)
+    result = runner.invoke(app, ["build", str(edition)])
+    assert result.exit_code == ExitCode.RENDER and "footr" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_theme_export_copies_templates_and_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "templates"
+    first = runner.invoke(app, ["theme", "export", str(target)])
+    assert first.exit_code == 0, first.output
+    copied = sorted(p.relative_to(target).as_posix() for p in target.rglob("*.j2"))
+    assert copied == sorted(p.relative_to(THEME).as_posix() for p in THEME.rglob("*.j2"))
+    (target / "digest.txt.j2").write_text("mine", encoding="utf-8")
+    again = runner.invoke(app, ["theme", "export", str(target)])
+    assert again.exit_code == ExitCode.CONFIG and "--force" in again.output
+    assert (target / "digest.txt.j2").read_text(encoding="utf-8") == "mine"
+    forced = runner.invoke(app, ["theme", "export", str(target), "--force"])
+    assert forced.exit_code == 0
+    assert (target / "digest.txt.j2").read_bytes() == (THEME / "digest.txt.j2").read_bytes()
+
+
+def test_structure_intro_contents_sponsor_number_and_read_more(
+    make_publication: PublicationFactory,
+) -> None:
+    publication = MINIMAL_PUBLICATION.replace(
+        "[brand]",
+        'issue_numbers = true\nfirst_issue = 100\nsubject_template = "No. {issue}: {lead}"\n'
+        "[brand]",
+    )
+    edition = make_publication(
+        """
+        intro = "Hello **readers**: [explainer](https://example.org/x) <script>x()</script>"
+        [[articles]]
+        source = "../a.md"
+        [[articles]]
+        source = "../b.md"
+        [[sponsor]]
+        label = "Paid partner"
+        text = "Buy solar."
+        url = "https://sponsor.example.org/"
+        after = "World"
+        """,
+        files={
+            "a.md": "---\ntitle: Lead story\nurl: https://www.reuters.com/a\n---\nBody.\n",
+            "b.md": "---\ntitle: Second\nurl: https://example.org/b\nsection: World\n---\nB.\n",
+            "editions/2024-11-20.toml": "",
+            "editions/2024-11-21.toml": "",
+        },
+        publication=publication,
+    )
+    result, _ = build(edition)
+    html, text = result.digest.html, result.digest.text
+    assert result.edition.number == 102  # two earlier editions in the folder
+    assert result.edition.subject == "No. 102: Lead story"
+    assert "No. 102" in html and "No. 102" in text
+    assert "<strong>readers</strong>" in html and "<script>" not in html
+    assert "Hello readers: explainer (https://example.org/x)" in text
+    assert 'href="#s1"' in html and 'id="s1"' in html and "In this edition" in html
+    assert "Read more at reuters.com" in html  # names the outlet, not only an aria-label
+    sponsor_at = html.index("Paid partner")
+    assert html.index("Second") < sponsor_at  # after the World section's stories
+    assert "[Paid partner]" in text
+    assert not [f for f in result.findings if f.severity == "error" and f.code.startswith("link")]
