@@ -26,9 +26,15 @@ SAMPLE = ROOT / "samples" / "greenwatch"
 STAGES = ("load", "read", "summarize", "arrange", "render", "compile", "message", "check")
 
 
-def make_edition(folder: Path, count: int) -> Path:
-    """A publication copy with an edition of `count` articles (distinct titles and URLs)."""
+def make_edition(folder: Path, count: int, story_images: str = "thumbnail") -> Path:
+    """A publication copy with an edition of `count` articles (distinct titles, URLs and
+    images of known size), its theme showing other stories' images as `story_images`."""
     shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("out", "editions"))
+    toml = folder / "digest.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + f'\n[theme]\nstory_images = "{story_images}"\n',
+        encoding="utf-8",
+    )
     sources = sorted((folder / "articles").iterdir())
     sections = ["Diplomacy", "Economy", "Climate", "World"]
     lines = ['subject = "Benchmark edition"', 'preheader = "Benchmark preheader"', ""]
@@ -40,6 +46,9 @@ def make_edition(folder: Path, count: int) -> Path:
             f'title = "Benchmark headline number {number + 1} about {source.stem}"',
             f'url = "https://www.greenwatch.example/story/{number + 1}"',
             f'section = "{sections[number % len(sections)]}"',
+            f'image = "https://www.greenwatch.example/uploads/benchmark-{number + 1}.jpg"',
+            "image_width = 1200",
+            "image_height = 675",
             "",
         ]
     lines += ["[[ticker]]", 'source = "../articles/greenwatch-nato-ukraine.txt"', ""]
@@ -75,7 +84,9 @@ def in_process(edition: Path, runs: int) -> tuple[dict[str, float], int, str]:
 
 def whole_process(edition: Path, out: Path, runs: int) -> float:
     """Median wall-clock ms of `digest build` as a person runs it."""
-    command = [sys.executable, "-m", "digest.cli", "build", str(edition), "--out", str(out)]
+    # digest.cli is a package without __main__: run the console script as a person does.
+    digest = str(Path(sys.executable).with_name("digest"))
+    command = [digest, "build", str(edition), "--out", str(out)]
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -115,9 +126,38 @@ def ours_compile_only(mjml: str, runs: int) -> float:
     return statistics.median(times)
 
 
+# The size bar: HTML bytes per added story with thumbnails, and 30 stories under Gmail's clip.
+BYTES_PER_STORY_BUDGET = 1600
+GMAIL_CLIP = 102_400
+SIZE_SMALL, SIZE_LARGE = 5, 30
+
+
+def image_mode_sizes(runs: int) -> dict[str, tuple[int, int]]:
+    """HTML bytes at SIZE_SMALL and SIZE_LARGE articles for each story_images mode."""
+    from digest.build import build_in_memory
+    from digest.config import load_edition
+
+    del runs  # sizes are deterministic: one build each
+    sizes: dict[str, tuple[int, int]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for mode in ("none", "thumbnail", "full"):
+            pair = []
+            for count in (SIZE_SMALL, SIZE_LARGE):
+                edition = make_edition(Path(scratch) / f"{mode}-{count}", count, mode)
+                pair.append(build_in_memory(load_edition(edition)).digest.html_bytes)
+            sizes[mode] = (pair[0], pair[1])
+    return sizes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 20, 50, 200])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 20, 30, 50, 200])
+    parser.add_argument(
+        "--story-images",
+        choices=["none", "thumbnail", "full"],
+        default="thumbnail",
+        help="the theme's story_images for the timing table (default: thumbnail)",
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--node-mjml", help="path to node's mjml CLI (node_modules/.bin/mjml)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -129,7 +169,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for size in args.sizes:
             folder = Path(scratch) / f"n{size}"
-            edition = make_edition(folder, size)
+            edition = make_edition(folder, size, args.story_images)
             stages, html_bytes, mjml = in_process(edition, args.runs)
             process_ms = whole_process(edition, folder / "out", max(3, args.runs // 2))
             per_added = (html_bytes - previous[1]) / (size - previous[0]) if previous else None
@@ -146,8 +186,9 @@ def main() -> None:
                     "node_mjml_ms": node_compile(node_mjml, mjml, folder, 3),
                 }
             )
+    sizes = image_mode_sizes(args.runs)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"timings": rows, "html_bytes_by_story_images": sizes}, indent=2))
         return
     print(f"median of {args.runs} in-process runs (after a warm-up); times in ms")
     header = [
@@ -176,6 +217,32 @@ def main() -> None:
         print(" | ".join(f"{cell!s:>9}" for cell in cells))
     if not node_mjml:
         print("node mjml: not found (npm install mjml, then pass --node-mjml PATH)")
+    print()
+    print(f"HTML bytes by the theme's story_images ({SIZE_SMALL} and {SIZE_LARGE} articles)")
+    print(
+        " | ".join(
+            f"{h:>12}"
+            for h in (
+                "story_images",
+                f"{SIZE_SMALL} B",
+                f"{SIZE_LARGE} B",
+                "B/added",
+                "budget",
+                f"{SIZE_LARGE} clip",
+            )
+        )
+    )
+    for mode, (small, large) in sizes.items():
+        per_added = (large - small) / (SIZE_LARGE - SIZE_SMALL)
+        cells = [
+            mode,
+            small,
+            large,
+            f"{per_added:.0f}",
+            BYTES_PER_STORY_BUDGET,
+            "ok" if large < GMAIL_CLIP else "CLIPPED",
+        ]
+        print(" | ".join(f"{cell!s:>12}" for cell in cells))
 
 
 if __name__ == "__main__":
