@@ -139,3 +139,25 @@ def test_unknown_size_leaves_the_image_out_and_says_so(
     assert "images.invalid/a.jpg" not in html
     assert 'src="https://images.invalid/b.jpg"' in html and 'height="120"' in html
     assert any("its size is unknown" in warning for warning in result.warnings)
+
+
+def test_page_metadata_gives_the_size_of_its_own_image() -> None:
+    from zoneinfo import ZoneInfo
+
+    from digest.sources.readers import ReadContext
+    from digest.sources.readers.html import read
+
+    body = "<p>" + "A sentence of the article body that is long enough to count. " * 20 + "</p>"
+    page = (
+        '<html><head><meta property="og:image" content="https://example.org/p.jpg">'
+        '<meta property="og:image:width" content="1600">'
+        '<meta property="og:image:height" content="900">'
+        f"<title>Headline</title></head><body><article>{body}</article></body></html>"
+    )
+    context = ReadContext(tz=ZoneInfo("UTC"), base_url=None, sections=())
+    article = read(page.encode(), origin="https://example.org/story", context=context)
+    assert (article.image, article.image_width, article.image_height) == (
+        "https://example.org/p.jpg",
+        1600,
+        900,
+    )
