@@ -28,6 +28,10 @@ JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 JPEG_STANDALONE = frozenset({*range(0xD0, 0xDA), 0x01})
 # Larger than this is a corrupt header, not a photo.
 MAX_SIDE = 100_000
+# An image is worth less waiting than a page: a slow image host must not hold a build (or the
+# live preview) for the pages' full minute. A failed image is not cached, so it is retried.
+IMAGE_TOTAL_TIMEOUT = 10.0
+IMAGE_CONNECT_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +126,12 @@ def fetch_image_size(url: str, cache_root: Path | None, *, offline: bool) -> Ima
 
     cache_dir = cache_root / CACHE_FOLDER if cache_root is not None else None
     settings = FetchSettings(
-        cache_dir=cache_dir, offline=offline, mode="image", max_bytes=MAX_IMAGE_BYTES
+        cache_dir=cache_dir,
+        offline=offline,
+        mode="image",
+        max_bytes=MAX_IMAGE_BYTES,
+        connect_timeout=IMAGE_CONNECT_TIMEOUT,
+        total_timeout=IMAGE_TOTAL_TIMEOUT,
     )
     try:
         result = fetch(url, settings=settings)
