@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from digest.cli import edition, send, start
+from digest.cli import edition, send, start, subscribers
 from digest.cli.app import app
 from digest.errors import DigestError
 
@@ -26,8 +26,9 @@ COMMAND_ORDER = (
     "extract",
     "new",
     "preview",
+    "serve-unsubscribe",
 )
-del edition, send, start  # imported for their @app.command registrations
+del edition, send, start, subscribers  # imported for their @app.command registrations
 app.registered_commands.sort(
     key=lambda command: COMMAND_ORDER.index(command.name or command.callback.__name__)  # type: ignore[union-attr]
 )

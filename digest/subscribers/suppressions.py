@@ -1,0 +1,96 @@
+"""`digest subscribers ...`: import an export into the suppression list, list it, remove from it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from digest.atomic import write_atomic
+from digest.delivery.suppression import (
+    Reason,
+    Suppression,
+    SuppressionError,
+    SuppressionList,
+    default_suppression_path,
+)
+from digest.subscribers.export_file import ExportFile, read_export
+from digest.subscribers.publication import open_publication
+
+logger = logging.getLogger(__name__)
+
+# Rows go into SQLite in transactions of this many: one fsync each, memory stays flat.
+WRITE_BATCH = 50_000
+EXPORT_COLUMNS = ("email", "reason", "date", "source")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import read and changed."""
+
+    file: ExportFile
+    added: int
+    already: int
+    dry_run: bool
+
+
+def import_suppressions(
+    where: Path, export: Path, reason: Reason, *, dry_run: bool = False
+) -> ImportResult:
+    """Add every address in `export` to the publication's suppression list."""
+    folder = open_publication(where)
+    read = read_export(export, reason, source=f"import {export.name}")
+    path = default_suppression_path(folder.root)
+    if dry_run:
+        known: set[str] = set()
+        if path.exists():  # a dry run creates nothing
+            with SuppressionList(path) as suppressions:
+                known = suppressions.suppressed([entry.address for entry in read.entries])
+        return ImportResult(read, len(read.entries) - len(known), len(known), True)
+    with SuppressionList(path) as suppressions:
+        added = 0
+        for start in range(0, len(read.entries), WRITE_BATCH):
+            added += suppressions.add_many(read.entries[start : start + WRITE_BATCH])
+    logger.info("imported %d suppressions from %s (%d new)", len(read.entries), export, added)
+    return ImportResult(read, added, len(read.entries) - added, False)
+
+
+def list_suppressions(where: Path, reason: Reason | None = None) -> list[Suppression]:
+    """The suppression list, oldest first (optionally one reason only)."""
+    path = default_suppression_path(open_publication(where).root)
+    if not path.exists():  # nobody has left yet; listing creates nothing
+        return []
+    with SuppressionList(path) as suppressions:
+        return list(suppressions.entries(reason))
+
+
+def suppression_csv(entries: Iterable[Suppression]) -> str:
+    """The list as CSV (email, reason, ISO date, source), for a newsroom system to import."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for entry in entries:
+        when = datetime.fromtimestamp(entry.created, UTC).isoformat(timespec="seconds")
+        writer.writerow((entry.address, entry.reason.value, when, entry.source))
+    return buffer.getvalue()
+
+
+def export_suppressions(where: Path, target: Path, reason: Reason | None = None) -> int:
+    """Write the list to `target` as CSV, atomically; returns how many rows."""
+    entries = list_suppressions(where, reason)
+    try:
+        write_atomic(target, suppression_csv(entries).encode("utf-8"))
+    except OSError as error:
+        raise SuppressionError(f"cannot write {target}: {error.strerror or error}") from None
+    return len(entries)
+
+
+def remove_suppressions(where: Path, addresses: Iterable[str]) -> list[str]:
+    """Take addresses off the list (a reader who asked to come back); returns those removed."""
+    folder = open_publication(where)
+    with SuppressionList(default_suppression_path(folder.root)) as suppressions:
+        return suppressions.remove(addresses)
