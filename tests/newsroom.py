@@ -17,6 +17,15 @@ SECRET = "newsroom-test-secret-0123456789"
 ENV = {"DIGEST_UNSUBSCRIBE_SECRET": SECRET}
 READERS = ("ann@example.org", "bob@example.org", "cat@example.org", "dan@example.net")
 EDITIONS = ("2024-11-22", "2024-11-23")
+# tests/test_bounces.py: three hard bounces, two soft, one reader whose mail arrives.
+BOUNCE_READERS = (
+    "ann@example.org",
+    "gone@example.org",
+    "closed@example.net",
+    "nouser@example.com",
+    "full@example.org",
+    "slow@example.net",
+)
 
 PUBLICATION = """\
 name = "Test Daily"

@@ -186,3 +186,66 @@ def remove_command(
     typer.echo(f"Removed {len(removed)} of {len(addresses)}")
     for address in sorted(set(a.strip().lower() for a in addresses) - set(removed)):
         typer.echo(f"  not on the list: {address}", err=True)
+
+
+bounces_app = typer.Typer(
+    help="Bounces: delivery failures reported back by mail servers.", no_args_is_help=True
+)
+app.add_typer(bounces_app, name="bounces")
+
+
+@bounces_app.command("import")
+def import_bounces_command(
+    mailbox: Annotated[
+        Path,
+        typer.Argument(
+            help="Where bounces landed: an mbox file, a Maildir, a folder of .eml files, or one "
+            "message.",
+            show_default=False,
+        ),
+    ],
+    directory: DirOption = Path("."),
+    journal: Annotated[
+        Path | None,
+        typer.Option("--journal", help="Send journal (default <publication>/.digest/)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read and match; change nothing.")
+    ] = False,
+) -> None:
+    """Read delivery status notifications and suppress the addresses that fail.
+
+    Understands RFC 3464 reports (Postfix, Exim, Gmail, Microsoft, ...), the older text
+    bounces (qmail, Exim, gateways) and spam complaints (ARF). Each is matched to the message
+    that bounced through the send journal (by its Message-ID, else by address and date).
+    Hard bounces (5.x.x) are suppressed at once; soft ones (4.x.x, and refusals by policy or
+    spam filters) are counted and suppress an address after \\[bounces] soft_limit editions in
+    a row (default 3). Reports that match no send are listed and change nothing.
+    Importing the same mailbox twice changes nothing more.
+    """
+    from digest.subscribers.bounces import import_bounces
+
+    result = run_reported(
+        lambda: import_bounces(directory, mailbox, journal_path=journal, dry_run=dry_run)
+    )
+    for outcome in result.outcomes:
+        status = f" {outcome.status}" if outcome.status else ""
+        typer.echo(
+            f"  {outcome.address}: {outcome.kind.value}{status} ({outcome.edition}) "
+            f"-> {outcome.action}"
+        )
+    for item in result.unmatched:
+        typer.echo(f"  unmatched: {item.label} {item.subject!r} {item.address}: {item.why}")
+    if result.not_bounces:
+        shown = ", ".join(repr(subject) for _, subject in result.not_bounces[:SHOWN_PROBLEMS])
+        more = len(result.not_bounces) - SHOWN_PROBLEMS
+        typer.echo(f"  not bounces: {shown}" + (f" and {more} more" if more > 0 else ""))
+    prefix = "dry run: " if result.dry_run else ""
+    typer.echo(
+        f"{prefix}{result.messages} messages: "
+        f"{result.count('suppressed')} suppressed, "
+        f"{result.count('soft bounce')} soft bounces counted, "
+        f"{result.count('already')} already suppressed, "
+        f"{result.count('warning')} delay warnings, "
+        f"{len(result.unmatched)} unmatched, {len(result.not_bounces)} not bounces"
+    )
