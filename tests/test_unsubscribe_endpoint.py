@@ -218,3 +218,16 @@ def test_create_app_needs_the_secret(tmp_path: Path) -> None:
     with pytest.raises(DigestError, match="DIGEST_UNSUBSCRIBE_SECRET is not set"):
         create_app({"DIGEST_PUBLICATION": str(newsroom.root)})
     assert load_publication(newsroom.root / "digest.toml").unsubscribe.url
+
+
+def test_the_confirmation_page_fits_a_phone(browser: Any, endpoint: UnsubscribeApp) -> None:
+    from tests.browser import screenshot_path
+
+    token = token_for(endpoint, "a.very.long.address.that.goes.on@subdomain.example.org")
+    _, _, html = call(endpoint, "GET", f"/u/{token}/")
+    page = browser.new_page(viewport={"width": 375, "height": 700})
+    page.set_content(html)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.evaluate("document.querySelector('form').method") == "post"
+    page.screenshot(path=screenshot_path("unsubscribe", "confirm-375.png"), full_page=True)
+    page.close()
