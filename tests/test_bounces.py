@@ -214,3 +214,17 @@ def test_a_spam_complaint_is_suppressed_as_a_complaint(tmp_path: Path) -> None:
 )
 def test_classify(status: str, detail: str, note: str, expected: tuple[Kind, str]) -> None:
     assert classify(status, detail, note) == expected
+
+
+def test_a_forwarded_address_is_found_by_the_returned_message_id(tmp_path: Path) -> None:
+    with smtp_server() as smtp:
+        newsroom = make_newsroom(tmp_path / "news", smtp.port, readers=BOUNCE_READERS)
+        send(newsroom, EDITIONS[0])
+    # The reader's mail was forwarded; the final server refused the forwarding target.
+    original = next(iter(mailbox.mbox(BOUNCES / "postfix.mbox"))).as_bytes()
+    forwarded = original.replace(b"gone@example.org", b"gone.forward@elsewhere.example")
+    path = tmp_path / "forwarded.eml"
+    path.write_bytes(forwarded)
+    output = import_bounces(newsroom, path)
+    assert "gone@example.org: hard 5.1.1 (2024-11-22) -> suppressed (hard-bounce)" in output
+    assert suppressions(newsroom.root) == {"gone@example.org": Reason.HARD_BOUNCE}

@@ -231,3 +231,19 @@ def test_the_confirmation_page_fits_a_phone(browser: Any, endpoint: UnsubscribeA
     assert page.evaluate("document.querySelector('form').method") == "post"
     page.screenshot(path=screenshot_path("unsubscribe", "confirm-375.png"), full_page=True)
     page.close()
+
+
+def test_a_chunked_one_click_post_is_read(endpoint: UnsubscribeApp) -> None:
+    token = token_for(endpoint, "cat@example.org")
+    with running(endpoint) as address:
+        connection = http.client.HTTPConnection(*address, timeout=HTTP_TIMEOUT)
+        connection.request(
+            "POST",
+            f"/u/{token}/",
+            body=iter([b"List-Unsubscribe=", b"One-Click"]),
+            headers={"Content-Type": FORM, "Transfer-Encoding": "chunked"},
+            encode_chunked=True,
+        )
+        assert connection.getresponse().status == 200
+        connection.close()
+    assert suppressed(endpoint.root) == {"cat@example.org": Reason.UNSUBSCRIBED}

@@ -196,16 +196,18 @@ class UnsubscribeApp:
 
     def _read_body(self, environ: Mapping[str, Any]) -> bytes | None:
         """The request body, or None when it is larger than MAX_BODY_BYTES."""
+        stream = environ["wsgi.input"]
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            length = int(environ.get("CONTENT_LENGTH") or -1)
         except ValueError:
             return b""
+        if length < 0 and environ.get("wsgi.input_terminated"):
+            # A chunked body without Content-Length: read one byte past the cap to know.
+            data: bytes = stream.read(MAX_BODY_BYTES + 1)
+            return None if len(data) > MAX_BODY_BYTES else data
         if length > MAX_BODY_BYTES:
             return None
-        if length <= 0:
-            return b""
-        data: bytes = environ["wsgi.input"].read(length)
-        return data
+        return stream.read(length) if length > 0 else b""
 
     def _suppressions(self) -> SuppressionList:
         opened: SuppressionList | None = getattr(self._local, "suppressions", None)

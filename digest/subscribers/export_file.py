@@ -8,8 +8,9 @@ cleaned exports say theirs through their `UNSUB_TIME` / `CLEAN_TIME` columns.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ ADDRESS = re.compile(r"[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;]+")
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 # Excel in Western Europe saves CSV in Windows-1252 unless told otherwise.
 FALLBACK_ENCODING = "cp1252"
+DECODE_CHUNK_BYTES = 1 << 20
 
 
 class ExportFileError(DigestError):
@@ -80,15 +82,10 @@ def _key(header: str) -> str:
     return re.sub(r"[^a-z_]", "", header.strip().lower()).replace("_", "")
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode(FALLBACK_ENCODING, errors="replace")
-
-
 def _reason(value: str) -> Reason | None:
     lowered = value.strip().lower()
+    if not lowered:
+        return None
     for word, reason in REASON_WORDS:
         if word in lowered:
             return reason
@@ -116,85 +113,126 @@ def _date(value: str) -> float | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
-def _rows(text: str) -> tuple[list[str] | None, Iterator[list[str]], str, int]:
-    """(header or None, the data rows, how the file was read, the first data row's line)."""
-    lines = text.splitlines()
-    # Leading blank lines and `# comments` are not the header.
-    skip = next((n for n, line in enumerate(lines) if line.strip() and line[0] != "#"), 0)
-    lines = lines[skip:]
-    first = lines[0] if lines else ""
-    delimiter = max(DELIMITERS, key=first.count)
-    if first.count(delimiter) == 0:
-        # One column: a plain list of addresses, or a one-column CSV with a header.
-        cells = ([line.strip()] for line in lines)
-        if ADDRESS.fullmatch(first.strip()):
-            return None, cells, "one address per line", skip + 1
-        return [next(cells, [""])[0]], cells, "one column with a header", skip + 2
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
-    header = next(reader, [])
-    name = {"\t": "tab"}.get(delimiter, delimiter)
-    if any(ADDRESS.fullmatch(cell.strip()) for cell in header):
-        return None, iter([header, *reader]), f"CSV separated by {name!r}, no header", skip + 1
-    return header, reader, f"CSV separated by {name!r}", skip + 2
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without a BOM) if the whole file decodes as such, else Windows-1252."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(DECODE_CHUNK_BYTES):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return FALLBACK_ENCODING
+    return "utf-8-sig"
 
 
-def read_export(path: Path, default_reason: Reason, source: str) -> ExportFile:
-    """Read an export; rows without a valid address are listed, never guessed at."""
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    email: int | None  # None: the first cell holding an "@"
+    reason: int | None
+    date: int | None
+    file_reason: Reason
+
+
+def _columns(header: list[str], path: Path, default_reason: Reason) -> _Columns:
+    keys = [_key(cell) for cell in header]
+    email = next((n for n, key in enumerate(keys) if key in EMAIL_HEADERS), None)
+    if email is None:
+        raise ExportFileError(
+            f"{path}: no column of addresses; the header has "
+            f"{', '.join(repr(cell) for cell in header)}. Name it `email` "
+            "(or `Email Address`), or give a plain list with one address per line"
+        )
+    return _Columns(
+        email=email,
+        reason=next((n for n, key in enumerate(keys) if key in REASON_HEADERS), None),
+        date=next((n for n, key in enumerate(keys) if key in DATE_HEADERS), None),
+        file_reason=next(
+            (REASON_BY_HEADER[key] for key in keys if key in REASON_BY_HEADER), default_reason
+        ),
+    )
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+def iter_export(
+    path: Path, default_reason: Reason, source: str, stats: ExportFile
+) -> Iterator[Suppression]:
+    """Stream the entries of an export, filling `stats` as it goes; memory stays flat.
+
+    Rows without a valid address are listed in `stats.skipped`, never guessed at. Raises
+    ExportFileError at once for a missing file or a header without an address column.
+    """
     try:
-        text = _decode(path.read_bytes())
+        encoding = _encoding(path)
+        handle = path.open(encoding=encoding, newline="")
     except FileNotFoundError:
         raise ExportFileError(f"{path}: file not found", exit_code=ExitCode.CONFIG) from None
     except OSError as error:
         raise ExportFileError(f"{path}: cannot be read: {error.strerror}") from None
-    header, rows, layout, first_line = _rows(text)
-    result = ExportFile(layout=layout)
-    email_column, reason_column, date_column = None, None, None
-    file_reason = default_reason
-    if header is not None:
-        keys = [_key(cell) for cell in header]
-        email_column = next((n for n, key in enumerate(keys) if key in EMAIL_HEADERS), None)
-        if email_column is None:
-            raise ExportFileError(
-                f"{path}: no column of addresses; the header has "
-                f"{', '.join(repr(cell) for cell in header)}. Name it `email` "
-                "(or `Email Address`), or give a plain list with one address per line"
+    with handle:
+        # Leading blank lines and `# comments` are not the header.
+        skipped_lines, first = 0, ""
+        for first in handle:
+            if first.strip() and first[0] != "#":
+                break
+            skipped_lines += 1
+        delimiter = max(DELIMITERS, key=first.count)
+        name = {"\t": "tab"}.get(delimiter, delimiter)
+        cells = next(csv.reader([first], delimiter=delimiter), [""])
+        reader = csv.reader(handle, delimiter=delimiter)
+        rows: Iterator[list[str]] = reader
+        columns = _Columns(None, None, None, default_reason)
+        first_line = skipped_lines + 1  # the reader counts the lines after it
+        if any(ADDRESS.fullmatch(cell.strip()) for cell in cells):
+            rows = itertools.chain([cells], reader)
+            one = first.count(delimiter) == 0
+            stats.layout = (
+                "one address per line" if one else f"CSV separated by {name!r}, no header"
             )
-        reason_column = next((n for n, key in enumerate(keys) if key in REASON_HEADERS), None)
-        date_column = next((n for n, key in enumerate(keys) if key in DATE_HEADERS), None)
-        file_reason = next(
-            (REASON_BY_HEADER[key] for key in keys if key in REASON_BY_HEADER), default_reason
-        )
-    seen: set[str] = set()
-    now = datetime.now(UTC).timestamp()
-    for line, cells in enumerate(rows, start=first_line):
-        if not any(cell.strip() for cell in cells) or cells[0].lstrip().startswith("#"):
-            continue
-        result.rows += 1
-        if email_column is None:
-            found = [cell.strip() for cell in cells if "@" in cell]
-            raw = found[0] if found else cells[0].strip()
         else:
-            raw = cells[email_column].strip() if email_column < len(cells) else ""
-        address = normalize_address(raw.strip("<>"))
-        if not ADDRESS.fullmatch(address) or len(address) > MAX_ADDRESS_CHARS:
-            shown = raw if len(raw) <= 60 else raw[:57] + "..."
-            result.skipped.append(RowProblem(line, f"{shown!r} is not an email address"))
-            continue
-        if address in seen:
-            result.duplicates += 1
-            continue
-        seen.add(address)
-        reason = file_reason
-        if reason_column is not None and reason_column < len(cells) and cells[reason_column]:
-            reason = _reason(cells[reason_column]) or file_reason
-        created = now
-        if date_column is not None and date_column < len(cells) and cells[date_column].strip():
-            parsed = _date(cells[date_column])
-            if parsed is None:
-                result.notes.append(
-                    RowProblem(line, f"date {cells[date_column].strip()[:40]!r} not understood")
-                )
+            columns = _columns(cells, path, default_reason)
+            one = first.count(delimiter) == 0
+            stats.layout = "one column with a header" if one else f"CSV separated by {name!r}"
+        # A 64-bit hash per address finds duplicates in a fraction of the memory of a set of
+        # strings; two different addresses sharing one is a one-in-10**7 chance at 1 M rows.
+        seen: set[int] = set()
+        now = datetime.now(UTC).timestamp()
+        for cells in rows:
+            line = first_line + reader.line_num
+            if not any(cell.strip() for cell in cells) or cells[0].lstrip().startswith("#"):
+                continue
+            stats.rows += 1
+            if columns.email is None:
+                raw = next((cell.strip() for cell in cells if "@" in cell), cells[0].strip())
             else:
-                created = parsed
-        result.entries.append(Suppression(address, reason, created, source))
-    return result
+                raw = _cell(cells, columns.email)
+            address = normalize_address(raw.strip("<>"))
+            if not ADDRESS.fullmatch(address) or len(address) > MAX_ADDRESS_CHARS:
+                shown = raw if len(raw) <= 60 else raw[:57] + "..."
+                stats.skipped.append(RowProblem(line, f"{shown!r} is not an email address"))
+                continue
+            key = hash(address)
+            if key in seen:
+                stats.duplicates += 1
+                continue
+            seen.add(key)
+            reason = _reason(_cell(cells, columns.reason)) or columns.file_reason
+            created = now
+            when = _cell(cells, columns.date)
+            if when:
+                parsed = _date(when)
+                if parsed is None:
+                    stats.notes.append(RowProblem(line, f"date {when[:40]!r} not understood"))
+                else:
+                    created = parsed
+            yield Suppression(address, reason, created, source)
+
+
+def read_export(path: Path, default_reason: Reason, source: str) -> ExportFile:
+    """Read a whole export into memory (entries included): for small files and tests."""
+    stats = ExportFile()
+    stats.entries = list(iter_export(path, default_reason, source, stats))
+    return stats

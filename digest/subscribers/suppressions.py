@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from digest.delivery.suppression import (
     SuppressionList,
     default_suppression_path,
 )
-from digest.subscribers.export_file import ExportFile, read_export
+from digest.subscribers.export_file import ExportFile, iter_export
 from digest.subscribers.publication import open_publication
 
 logger = logging.getLogger(__name__)
@@ -41,22 +42,25 @@ class ImportResult:
 def import_suppressions(
     where: Path, export: Path, reason: Reason, *, dry_run: bool = False
 ) -> ImportResult:
-    """Add every address in `export` to the publication's suppression list."""
+    """Add every address in `export` to the publication's suppression list, in batches."""
     folder = open_publication(where)
-    read = read_export(export, reason, source=f"import {export.name}")
+    stats = ExportFile()
+    entries = iter_export(export, reason, f"import {export.name}", stats)
     path = default_suppression_path(folder.root)
-    if dry_run:
-        known: set[str] = set()
-        if path.exists():  # a dry run creates nothing
-            with SuppressionList(path) as suppressions:
-                known = suppressions.suppressed([entry.address for entry in read.entries])
-        return ImportResult(read, len(read.entries) - len(known), len(known), True)
+    added = total = 0
+    if dry_run and not path.exists():  # a dry run creates nothing
+        total = added = sum(1 for _ in entries)
+        return ImportResult(stats, added, 0, True)
     with SuppressionList(path) as suppressions:
-        added = 0
-        for start in range(0, len(read.entries), WRITE_BATCH):
-            added += suppressions.add_many(read.entries[start : start + WRITE_BATCH])
-    logger.info("imported %d suppressions from %s (%d new)", len(read.entries), export, added)
-    return ImportResult(read, added, len(read.entries) - added, False)
+        while batch := list(itertools.islice(entries, WRITE_BATCH)):
+            total += len(batch)
+            if dry_run:
+                known = suppressions.suppressed([entry.address for entry in batch])
+                added += len(batch) - len(known)
+            else:
+                added += suppressions.add_many(batch)
+    logger.info("imported %d suppressions from %s (%d new)", total, export, added)
+    return ImportResult(stats, added, total - added, dry_run)
 
 
 def list_suppressions(where: Path, reason: Reason | None = None) -> list[Suppression]:
