@@ -133,6 +133,9 @@ def test_dry_run_changes_nothing_and_unknown_paths_fail_clearly(tmp_path: Path) 
     )
     assert missing.exit_code == 2 and "no such file or folder" in missing.output
     assert "Traceback" not in missing.output
+    never_sent = make_newsroom(tmp_path / "quiet", 25)
+    nothing = runner.invoke(app, ["bounces", "import", str(path), "--dir", str(never_sent.root)])
+    assert nothing.exit_code == 2 and "no send journal at" in nothing.output
 
 
 def test_maildir_and_a_folder_of_messages_are_read(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ Nothing is guessed: a report that matches no send is listed as unmatched and cha
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from digest.delivery.journal import Journal, State, default_journal_path
 from digest.delivery.suppression import Reason, SuppressionList, default_suppression_path
+from digest.errors import DigestError, ExitCode
 from digest.mail.message import message_id
 from digest.subscribers.dsn import Failure, Kind, Report, read_report
 from digest.subscribers.mailboxes import read_messages
@@ -192,7 +195,37 @@ def import_bounces(
         if progress is not None:
             progress(result.messages)
     wanted = {address for _, r in reports for f in r.failures for address in f.addresses}
-    with Journal(journal_path or default_journal_path(folder.root)) as journal:
+    journal_path = journal_path or default_journal_path(folder.root)
+    if not journal_path.exists():
+        raise DigestError(
+            f"no send journal at {journal_path}: bounces are matched to the messages `digest "
+            "send` sent, through its journal (give another one with --journal)",
+            exit_code=ExitCode.CONFIG,
+        )
+    suppression_path = default_suppression_path(folder.root)
+    with contextlib.ExitStack() as stack:
+        if dry_run and not suppression_path.exists():  # a dry run creates nothing
+            suppression_path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "s"
+        _match_and_apply(result, reports, wanted, journal_path, suppression_path, soft_limit)
+    logger.info(
+        "bounces: %d messages, %d matched failures, %d unmatched",
+        result.messages,
+        len(result.outcomes),
+        len(result.unmatched),
+    )
+    return result
+
+
+def _match_and_apply(
+    result: BounceImport,
+    reports: list[tuple[str, Report]],
+    wanted: set[str],
+    journal_path: Path,
+    suppression_path: Path,
+    soft_limit: int,
+) -> None:
+    dry_run = result.dry_run
+    with Journal(journal_path) as journal:
         matcher = _Matcher(journal, wanted)
         unresolved = {
             r.message_id
@@ -200,7 +233,7 @@ def import_bounces(
             if r.message_id and not any(a in matcher.rows for f in r.failures for a in f.addresses)
         }
         matcher.resolve_message_ids(unresolved)
-        with SuppressionList(default_suppression_path(folder.root)) as suppressions:
+        with SuppressionList(suppression_path) as suppressions:
             for label, report in reports:
                 when = report.date or time.time()
                 for failure in report.failures:
@@ -216,10 +249,3 @@ def import_bounces(
                     result.outcomes.append(
                         Outcome(label, address, edition, failure.kind, failure.status, action)
                     )
-    logger.info(
-        "bounces: %d messages, %d matched failures, %d unmatched",
-        result.messages,
-        len(result.outcomes),
-        len(result.unmatched),
-    )
-    return result
