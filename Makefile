@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/summaries.py --data ../shared/realworld/summaries/cnn-dev.jsonl --max-chars 350
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/send.py
+	$(BIN)/python benchmarks/subscribers.py
 
 # The theme's message catalogs: .po (edited by translators) -> .mo (shipped). Deterministic:
 # the same .po files give the same bytes, and tests/test_i18n.py fails when a .mo is stale.

@@ -161,7 +161,12 @@ def content_fingerprint(loaded: LoadedEdition, edition: Edition) -> str:
         dropped=(),
     )
     return "\0".join(
-        (repr(shown), loaded.edition.model_dump_json(), loaded.publication.model_dump_json())
+        (
+            repr(shown),
+            # Defaults are code, not content: a new setting must not change every nonce.
+            loaded.edition.model_dump_json(exclude_defaults=True),
+            loaded.publication.model_dump_json(exclude_defaults=True),
+        )
     )
 
 

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from digest.cli import edition, send, start, theme
+from digest.cli import archive, edition, send, start, subscribers, theme
 from digest.cli.app import app
 from digest.errors import DigestError
 
@@ -26,8 +26,17 @@ COMMAND_ORDER = (
     "extract",
     "new",
     "preview",
+    "archive",
+    "serve-unsubscribe",
 )
-del edition, send, start, theme  # imported for their @app.command registrations
+del (
+    archive,
+    edition,
+    send,
+    start,
+    subscribers,
+    theme,
+)  # imported for their @app.command registrations
 app.registered_commands.sort(
     key=lambda command: COMMAND_ORDER.index(command.name or command.callback.__name__)  # type: ignore[union-attr]
 )

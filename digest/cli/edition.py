@@ -17,6 +17,14 @@ def build(
         Path | None,
         typer.Option("--out", "-o", help="Output folder. Default: out/<date>/ beside digest.toml."),
     ] = None,
+    archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive",
+            help="Also add the edition's web version to the archive, its index and its feed "
+            "(see `digest archive`).",
+        ),
+    ] = False,
 ) -> None:
     """Build an edition: writes digest.html, .txt, .mjml, .eml and report.json.
 
@@ -27,6 +35,14 @@ def build(
 
     result, files = run_reported(lambda: run_build(edition, out))
     typer.echo(build_summary(result, files))
+    if archive:
+        from digest.archive.site import archive_editions
+
+        archived = run_reported(lambda: archive_editions(edition.parent, [edition]))
+        typer.echo(f"Archived in {archived.folder} ({archived.total} editions in the index)")
+        for _, error in archived.failed:
+            typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(int(error.exit_code))
 
 
 @app.command()

@@ -18,6 +18,11 @@ MAX_SUMMARY_CHARS = 2000
 SAFE_URL_SCHEMES = ("http://", "https://")
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 FONT_LIST = re.compile(r"[A-Za-z0-9 ,'\"-]{1,200}")
+# Gmail and Yahoo treat an address that keeps failing as a sign of a neglected list; three
+# editions in a row is the usual point at which newsletter tools stop trying.
+DEFAULT_SOFT_BOUNCE_LIMIT = 3
+# An Atom reader shows the latest entries; older editions stay on the index page.
+DEFAULT_FEED_ENTRIES = 30
 
 
 class StrictModel(BaseModel):
@@ -121,6 +126,27 @@ class Theme(StrictModel):
     contents: bool = True
 
 
+class Archive(StrictModel):
+    """The static web archive: where `digest archive` writes it, and how long its feed is."""
+
+    folder: str = "archive"  # relative to digest.toml; upload it to where archive_url points
+    feed_entries: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_FEED_ENTRIES
+
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        if not value or any(ch in value for ch in "\r\n\0"):
+            raise ValueError("must be a folder name such as archive")
+        return value
+
+
+class Bounces(StrictModel):
+    """How `digest bounces import` treats temporary failures."""
+
+    # Temporary failures (4.x.x) in this many editions in a row suppress the address.
+    soft_limit: Annotated[int, Field(ge=1, le=100)] = DEFAULT_SOFT_BOUNCE_LIMIT
+
+
 class Publication(StrictModel):
     """digest.toml: the publication, stable from day to day."""
 
@@ -151,6 +177,8 @@ class Publication(StrictModel):
     strings: dict[str, str] = {}
     unsubscribe: Unsubscribe = Unsubscribe()
     delivery: Delivery = Delivery()
+    archive: Archive = Archive()
+    bounces: Bounces = Bounces()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -192,6 +192,22 @@ class Journal:
         )
         return [(address, State(state), error or "") for address, state, error in rows]
 
+    def deliveries_to(self, addresses: Iterable[str]) -> list[tuple[str, str, State, float]]:
+        """(edition, address, state, updated) of every row for these addresses (bounce import)."""
+        wanted = sorted({address.lower() for address in addresses})
+        found: list[tuple[str, str, State, float]] = []
+        for start in range(0, len(wanted), 900):  # SQLite's parameter limit before 3.32
+            batch = wanted[start : start + 900]
+            rows = self._db.execute(
+                "SELECT edition, address, state, updated FROM deliveries "
+                f"WHERE address IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            found += [
+                (edition, address, State(state), when) for edition, address, state, when in rows
+            ]
+        return found
+
     def editions(self) -> list[str]:
         """Every edition the journal knows."""
         return [row[0] for row in self._db.execute("SELECT DISTINCT edition FROM deliveries")]

@@ -37,7 +37,14 @@ CREATE TABLE IF NOT EXISTS suppressions (
     reason TEXT NOT NULL,
     created REAL NOT NULL,
     source TEXT NOT NULL DEFAULT ''
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS soft_bounces (
+    address TEXT NOT NULL,
+    edition TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (address, edition)
+) WITHOUT ROWID;
 """
 
 
@@ -48,6 +55,7 @@ class Reason(StrEnum):
     HARD_BOUNCE = "hard-bounce"
     COMPLAINT = "complaint"
     MANUAL = "manual"
+    SOFT_BOUNCES = "soft-bounces"  # temporary failures for several editions in a row
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +104,7 @@ class SuppressionList:
             self._db.execute("PRAGMA journal_mode = WAL")
             # An unsubscribe must survive a crash the moment the reader was told it worked.
             self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute(_SCHEMA)
+            self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise SuppressionError(f"cannot open the suppression list {path}: {error}") from None
 
@@ -171,13 +179,59 @@ class SuppressionList:
             counts[Reason(reason)] = count
         return counts
 
-    def entries(self) -> Iterator[Suppression]:
-        """Every suppressed address, oldest first."""
+    def entries(self, reason: Reason | None = None) -> Iterator[Suppression]:
+        """Every suppressed address (or those with one reason), oldest first."""
+        where, values = ("WHERE reason = ?", (reason.value,)) if reason else ("", ())
         rows = self._db.execute(
-            "SELECT address, reason, created, source FROM suppressions ORDER BY created, address"
+            "SELECT address, reason, created, source FROM suppressions "
+            f"{where} ORDER BY created, address",
+            values,
         )
-        for address, reason, created, source in rows:
-            yield Suppression(address, Reason(reason), created, source)
+        for address, reason_text, created, source in rows:
+            yield Suppression(address, Reason(reason_text), created, source)
+
+    def remove(self, addresses: Iterable[str]) -> list[str]:
+        """Take addresses off the list (and forget their soft bounces); returns those removed."""
+        removed: list[str] = []
+        try:
+            with self._transaction():
+                for address in dict.fromkeys(normalize_address(a) for a in addresses):
+                    cursor = self._db.execute(
+                        "DELETE FROM suppressions WHERE address = ?", (address,)
+                    )
+                    self._db.execute("DELETE FROM soft_bounces WHERE address = ?", (address,))
+                    if cursor.rowcount:
+                        removed.append(address)
+        except sqlite3.Error as error:
+            raise SuppressionError(
+                f"cannot write the suppression list {self.path}: {error}"
+            ) from None
+        return removed
+
+    # --- soft bounces: counted per edition, suppressed after several in a row ------------------
+
+    def record_soft_bounce(
+        self, address: str, edition: str, status: str, when: float | None = None
+    ) -> bool:
+        """Count a temporary failure of one edition; False if that edition was counted already."""
+        try:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO soft_bounces (address, edition, status, created) "
+                "VALUES (?, ?, ?, ?)",
+                (normalize_address(address), edition, status, when or time.time()),
+            )
+        except sqlite3.Error as error:
+            raise SuppressionError(
+                f"cannot write the suppression list {self.path}: {error}"
+            ) from None
+        return cursor.rowcount == 1
+
+    def soft_bounced_editions(self, address: str) -> set[str]:
+        """The editions that soft-bounced for one address."""
+        rows = self._db.execute(
+            "SELECT edition FROM soft_bounces WHERE address = ?", (normalize_address(address),)
+        )
+        return {edition for (edition,) in rows}
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -1,0 +1,91 @@
+"""Where each file of the archive goes, so the URLs `archive_url` promises exist once uploaded.
+
+`archive_url = "https://example.org/digest/{date}.html"` makes the archive folder the web folder
+`https://example.org/digest/`: the 2024-11-22 edition is `2024-11-22.html` in it, the index
+`index.html`, the feed `feed.xml`. A URL ending in `{date}/` gets `{date}/index.html`. Without
+`{date}` the URL names one page, which holds the newest edition; every edition also gets its
+own `YYYY-MM-DD.html`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from digest.errors import ConfigError, Problem
+
+INDEX_FILE = "index.html"
+FEED_FILE = "feed.xml"
+MANIFEST_FILE = "editions.json"
+DATED_PAGE = "{date}.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The archive's base URL and the path of each edition's page below it."""
+
+    base_url: str  # ends with "/"
+    page_template: str  # relative, may hold {date}
+    latest_page: str | None = None  # the page archive_url names when it has no {date}
+
+    def page_path(self, day: date) -> str:
+        """The edition's file, relative to the archive folder (POSIX separators)."""
+        path = self.page_template.replace("{date}", day.isoformat())
+        return path + INDEX_FILE if path.endswith("/") or not path else path
+
+    def url(self, path: str) -> str:
+        """The public URL of a file in the archive."""
+        if path.endswith("/" + INDEX_FILE) or path == INDEX_FILE:
+            path = path[: -len(INDEX_FILE)]
+        return self.base_url + path
+
+    @staticmethod
+    def link(from_path: str, to_path: str) -> str:
+        """A relative link from one archive file to another."""
+        return posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
+
+
+def layout_for(archive_url: str | None, config_file: str) -> Layout:
+    """The layout archive_url asks for; a URL a static folder cannot serve is refused."""
+    if not archive_url:
+        raise ConfigError(
+            [
+                Problem(
+                    config_file,
+                    "archive_url",
+                    "is not set; the archive's pages go at the URLs it names, e.g. "
+                    "https://example.org/digest/{date}.html",
+                )
+            ]
+        )
+    parts = urlsplit(archive_url)
+    if parts.query or parts.fragment:
+        raise ConfigError(
+            [
+                Problem(
+                    config_file,
+                    "archive_url",
+                    "has a query or fragment, which a folder of static files cannot serve; "
+                    "put {date} in the path, e.g. https://example.org/digest/{date}.html",
+                )
+            ]
+        )
+    if "{date}" not in archive_url:
+        base, _, page = archive_url.rpartition("/")
+        if page in ("", INDEX_FILE):
+            raise ConfigError(
+                [
+                    Problem(
+                        config_file,
+                        "archive_url",
+                        "names the archive's index page; add {date} so each email links to "
+                        "its own edition, e.g. https://example.org/digest/{date}.html",
+                    )
+                ]
+            )
+        return Layout(base + "/", DATED_PAGE, latest_page=page)
+    head = archive_url[: archive_url.index("{date}")]
+    base = head[: head.rindex("/") + 1]
+    return Layout(base, archive_url[len(base) :])

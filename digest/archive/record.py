@@ -1,0 +1,83 @@
+"""The archive's record of its editions (editions.json beside the pages), read and written.
+
+Each `digest archive` run renders only the editions it is given; the index and the feed are
+made from this record, so editions archived earlier stay listed without being rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from digest.errors import DigestError, ExitCode
+
+RECORD_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedStory:
+    """A headline on the index and in the feed."""
+
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedEdition:
+    """One edition in the archive."""
+
+    date: str  # ISO date, the key
+    subject: str
+    preheader: str
+    published: datetime  # the edition's morning in the publication's time zone
+    path: str  # the page, relative to the archive folder
+    stories: tuple[ArchivedStory, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON object for editions.json."""
+        return {
+            "date": self.date,
+            "subject": self.subject,
+            "preheader": self.preheader,
+            "published": self.published.isoformat(),
+            "path": self.path,
+            "stories": [{"title": s.title, "url": s.url} for s in self.stories],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ArchivedEdition:
+        """Read one edition back from editions.json."""
+        return cls(
+            date=str(data["date"]),
+            subject=str(data["subject"]),
+            preheader=str(data.get("preheader", "")),
+            published=datetime.fromisoformat(str(data["published"])),
+            path=str(data["path"]),
+            stories=tuple(
+                ArchivedStory(str(s["title"]), s.get("url")) for s in data.get("stories", [])
+            ),
+        )
+
+
+def read_record(path: Path) -> dict[str, ArchivedEdition]:
+    """The editions an earlier run archived, by date (none if the file does not exist)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {e["date"]: ArchivedEdition.from_json(e) for e in data["editions"]}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DigestError(
+            f"{path} is damaged ({error}); delete it and run `digest archive` "
+            "without arguments to archive every edition again",
+            exit_code=ExitCode.CONFIG,
+        ) from None
+
+
+def record_bytes(editions: list[ArchivedEdition]) -> bytes:
+    """editions.json, newest first, stable for the same editions."""
+    payload = {"version": RECORD_VERSION, "editions": [e.to_json() for e in editions]}
+    return (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
