@@ -17,6 +17,7 @@ from lxml import etree
 from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import ReadContext, decompress_if_gzip
+from digest.sources.readers.leads import is_body_paragraph, join_wrapped, true_lead
 from digest.sources.sanitize import safe_link
 
 log = logging.getLogger(__name__)
@@ -233,9 +234,14 @@ def _extract_text(html: str, url: str | None, *, recall: bool) -> tuple[Any, lis
     return document, [line for line in lines if line]
 
 
-def _drop_header_lines(lines: list[str], title: str | None, teaser: str | None) -> list[str]:
-    """Remove the title and the teaser where trafilatura repeats them at the top of the body."""
-    unwanted = {_normalized(text) for text in (title, teaser) if text}
+def _drop_header_lines(
+    lines: list[str], title: str | None, teaser: str | None, tree: Any
+) -> list[str]:
+    """Remove the title where trafilatura repeats it, and the teaser when it is a standfirst
+    in the page header rather than the article's own first paragraph."""
+    unwanted = {_normalized(title)} if title else set()
+    if teaser and not is_body_paragraph(tree, teaser):
+        unwanted.add(_normalized(teaser))
     kept = []
     for index, line in enumerate(lines):
         if index < LEADING_LINES_CHECKED and _normalized(line) in unwanted:
@@ -249,7 +255,7 @@ def _drop_boilerplate(lines: list[str]) -> list[str]:
     return [line for line in lines if not _SHORTCODE.match(line)]
 
 
-def extract_body(html: str, url: str | None) -> tuple[Any, tuple[str, ...]]:
+def extract_body(html: str, url: str | None, tree: Any) -> tuple[Any, tuple[str, ...]]:
     """The article's paragraphs as plain text, and trafilatura's document for the metadata."""
     document, lines = _extract_text(html, url, recall=False)
     if sum(map(len, lines)) < SHORT_BODY_CHARS:
@@ -261,7 +267,8 @@ def extract_body(html: str, url: str | None) -> tuple[Any, tuple[str, ...]]:
     if document is None:
         return None, ()
     teaser = getattr(document, "description", None)
-    lines = _drop_boilerplate(_drop_header_lines(lines, document.title, teaser))
+    lines = _drop_boilerplate(_drop_header_lines(lines, document.title, teaser, tree))
+    lines = true_lead(tree, join_wrapped(lines), document.title, teaser)
     return document, tuple(lines)
 
 
@@ -285,7 +292,7 @@ def read(data: bytes, *, origin: str, context: ReadContext, charset: str | None 
     tree = _parse(text, origin)
     page_url = _page_url(origin, context)
     try:
-        document, body = extract_body(text, page_url)
+        document, body = extract_body(text, page_url, tree)
     except (ValueError, etree.LxmlError) as error:
         raise SourceError(f"{origin}: the page cannot be read ({error})") from None
     if document is None or sum(len(line.split()) for line in body) < MIN_BODY_WORDS:
