@@ -20,6 +20,7 @@ class ArticleEntry(StrictModel):
     section: str | None = None
     image: str | None = None
     lead: bool = False
+    keep: bool = False  # never drop this article as a near-duplicate of another
 
     @field_validator("url")
     @classmethod
@@ -41,6 +42,7 @@ class TickerEntry(StrictModel):
     text: str | None = None
     url: str | None = None
     source: str | None = None
+    keep: bool = False  # never drop this item as a repeat of an article
 
     @field_validator("url")
     @classmethod
