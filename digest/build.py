@@ -318,13 +318,18 @@ def report(result: BuildResult, files: dict[str, Path]) -> dict[str, Any]:
         "ticker": {
             "kept": [item.text for item in edition.ticker],
             "dropped": [
-                {"text": item.text, "reason": item.reason}
+                {"text": item.text, "reason": item.reason, "in_favour_of": item.duplicate_of}
                 for item in edition.dropped
                 if item.kind == "ticker"
             ],
         },
         "dropped": [
-            {"kind": item.kind, "text": item.text, "reason": item.reason}
+            {
+                "kind": item.kind,
+                "text": item.text,
+                "reason": item.reason,
+                "in_favour_of": item.duplicate_of,
+            }
             for item in edition.dropped
         ],
         "html_bytes": result.digest.html_bytes,

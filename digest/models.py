@@ -13,6 +13,7 @@ class TickerItem:
     text: str
     url: str | None = None
     origin: str = ""  # where it came from: the edition file or a page path, for reports
+    keep: bool = False  # the editor's `keep = true`: never dropped as a near-duplicate
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class Article:
     url: str | None = None
     section: str | None = None
     published: datetime | None = None
+    date_only: bool = False  # the source gave a day but no time: never show a made-up time
     author: str | None = None
     image: str | None = None
     image_alt: str | None = None
@@ -58,6 +60,7 @@ class ArticleOverrides:
     image_alt: str | None = None
     image_width: int | None = None
     image_height: int | None = None
+    keep: bool = False  # never dropped as a near-duplicate of another story
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class Story:
     lead: bool = False
     image_width: int | None = None  # pixels of the image file; None when unknown
     image_height: int | None = None
+    date_only: bool = False  # `published` holds a day without a known time of day
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,7 @@ class Dropped:
     text: str
     reason: str
     origin: str = ""
+    duplicate_of: str = ""  # the headline of the story kept in its place, for near-duplicates
 
 
 @dataclass(frozen=True, slots=True)

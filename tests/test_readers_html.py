@@ -80,7 +80,9 @@ def test_sciencealert_page_title_not_repeated_in_body() -> None:
     article = read(read_page("14cc2a0c"), origin="https://www.sciencealert.com/x", context=CONTEXT)
     assert article.title.startswith("NASA Just Confirmed There Are Water Plumes")
     assert article.title not in article.body
-    assert article.body[0].startswith("And that's a big deal as the tiny space rock")
+    # The page's first paragraph is also its meta description; it is the lead, not a teaser.
+    assert article.body[0].startswith("A team led by researchers out of NASA's Goddard")
+    assert article.body[1].startswith("And that's a big deal as the tiny space rock")
     assert article.language == "en-GB"
     assert article.url == (
         "https://www.sciencealert.com/nasa-finds-water-plumes-above-the-surface-of-jupiter-s-icy-moon-europa"

@@ -43,31 +43,36 @@ def summarize_command(
     file: Annotated[
         str,
         typer.Argument(
-            help="Plain-text article, paragraphs separated by blank lines; '-' reads stdin."
+            help="A page (.html or .html.gz), page text, a Markdown article or an http(s) "
+            "URL; '-' reads page text from stdin."
         ),
     ] = "-",
     max_chars: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--max-chars", min=1, help="Hard limit on the summary's length, in characters."
+            "--max-chars",
+            min=1,
+            help="Hard limit on the summary's length, in characters. Default: summary_chars "
+            "of the digest.toml around the current folder, else 350.",
+            show_default=False,
         ),
-    ] = 350,
+    ] = None,
     method: Annotated[str | None, typer.Option("--method", help=_method_help())] = None,
 ) -> None:
-    """Print the summary of one article, as the build would make it.
+    """Print the summary of one article exactly as the build would put it in the email.
 
-    Example: digest summarize story.txt --max-chars 280 --method lead
+    The article is read as the build reads it (title, body, the page's own summary), and the
+    publication's summary_chars and summary_method apply when a digest.toml is found here.
+
+    Example: digest summarize story.html.gz --max-chars 280 --method lead
     """
-    from digest.errors import SourceError
-    from digest.summarize import DEFAULT_METHOD
-    from digest.summarize.command import summarize_text
+    from digest.sources.extract import summarize_source, summary_settings
 
     def run() -> str:
-        try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise SourceError(f"{file}: cannot read the article ({error})") from None
-        return summarize_text(text, max_chars, method or DEFAULT_METHOD)
+        settings = summary_settings(max_chars, method)
+        if file == "-":
+            return summarize_source(file, settings, stdin=sys.stdin.buffer.read())
+        return summarize_source(file, settings)
 
     typer.echo(run_reported(run))
 
@@ -85,8 +90,15 @@ def extract_command(
         bool, typer.Option("--json", help="One JSON object per line instead of a report.")
     ] = False,
     max_chars: Annotated[
-        int, typer.Option("--max-chars", min=1, help="Length limit of each summary.")
-    ] = 350,
+        int | None,
+        typer.Option(
+            "--max-chars",
+            min=1,
+            help="Length limit of each summary. Default: the publication's summary_chars, "
+            "else 350.",
+            show_default=False,
+        ),
+    ] = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="Read URLs from the cache only; no network.")
     ] = False,
@@ -99,7 +111,7 @@ def extract_command(
     Example: digest extract https://example.org/story page.html.gz feed.xml --json
     """
     from digest.config import find_publication
-    from digest.sources.extract import ExtractResult, cache_settings, default_context, extract
+    from digest.sources.extract import ExtractResult, cache_settings, extract, summary_settings
 
     def show(result: ExtractResult) -> None:
         if json_lines:
@@ -112,11 +124,13 @@ def extract_command(
     def run() -> list[ExtractResult]:
         publication = find_publication(Path.cwd())
         settings = cache_settings(publication.parent if publication else None, offline=offline)
+        summary = summary_settings(max_chars, None)
         return extract(
             inputs,
-            context=default_context(),
+            context=summary.context,
             settings=settings,
-            summary_chars=max_chars,
+            summary_chars=summary.max_chars,
+            method=summary.method,
             on_result=show,
         )
 

@@ -31,6 +31,13 @@ def build_summary(result: BuildResult, files: dict[str, Path]) -> str:
         f"  In brief: {len(edition.ticker)} items kept, {len(dropped_ticker)} dropped",
     ]
     lines += [f"    - dropped {item.text!r}: {item.reason}" for item in dropped_ticker]
+    dropped_articles = [item for item in edition.dropped if item.kind == "article"]
+    if dropped_articles:
+        lines.append(f"  Articles dropped as near-duplicates: {len(dropped_articles)}")
+        lines += [
+            f"    - dropped {item.text!r}: {item.reason} (set `keep = true` to keep it)"
+            for item in dropped_articles
+        ]
     status = "OK" if result.digest.html_bytes <= GMAIL_CLIP_BYTES else "CLIPPED by Gmail"
     lines.append(f"  HTML  {size_gauge(result.digest.html_bytes, GMAIL_CLIP_BYTES)} {status}")
     style_status = "OK" if result.digest.style_bytes <= GMAIL_STYLE_BYTES else "TOO LARGE"

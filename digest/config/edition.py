@@ -27,6 +27,7 @@ class ArticleEntry(StrictModel):
     image_width: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)] | None = None
     image_height: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)] | None = None
     lead: bool = False
+    keep: bool = False  # never drop this article as a near-duplicate of another
 
     @field_validator("url")
     @classmethod
@@ -80,6 +81,7 @@ class TickerEntry(StrictModel):
     text: str | None = None
     url: str | None = None
     source: str | None = None
+    keep: bool = False  # never drop this item as a repeat of an article
 
     @field_validator("url")
     @classmethod

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from digest.summarize import DEFAULT_METHOD, METHODS
+from digest.summarize import DEFAULT_METHOD, available_methods
 
 PUBLICATION_FILE = "digest.toml"
 DEFAULT_SUMMARY_CHARS = 350
@@ -209,9 +209,10 @@ class Publication(StrictModel):
     @field_validator("summary_method")
     @classmethod
     def _method(cls, value: str) -> str:
-        if value not in METHODS:
+        methods = available_methods()
+        if value not in methods:
             raise ValueError(
-                f"unknown summary method {value!r}; choose one of: {', '.join(METHODS)}"
+                f"unknown summary method {value!r}; choose one of: {', '.join(methods)}"
             )
         return value
 

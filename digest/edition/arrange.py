@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+from digest.edition.duplicates import Profile, first_match, profile
 from digest.models import Article, ArticleOverrides, Dropped, Edition, Section, Story, TickerItem
 from digest.summarize import normalize_headline
 
@@ -52,6 +53,7 @@ def make_story(selected: Selected, default_section: str) -> Story:
         site_name=article.site_name,
         source=article.source,
         lead=overrides.lead,
+        date_only=article.date_only,
     )
 
 
@@ -89,26 +91,59 @@ def group_sections(
     return lead, sections
 
 
+def story_profile(story: Story) -> Profile:
+    """What a story says: its headline and its summary."""
+    return profile(f"{story.title} {story.summary}")
+
+
+def drop_repeated_stories(
+    stories: Sequence[Story], keep: Sequence[bool]
+) -> tuple[list[Story], list[Dropped]]:
+    """Drop a story telling the same news as an earlier one (never the lead or a kept one)."""
+    kept: list[Story] = []
+    kept_profiles: list[tuple[str, Profile]] = []
+    dropped: list[Dropped] = []
+    for story, editor_keeps in zip(stories, keep, strict=True):
+        match = None
+        if not (editor_keeps or story.lead):
+            # Either headline told within the other story (its headline and summary).
+            match = first_match(profile(story.title), kept_profiles) or first_match(
+                story_profile(story), [(title, profile(title)) for title, _p in kept_profiles]
+            )
+        if match is not None:
+            reason = f"same news as the article {match!r}"
+            dropped.append(Dropped("article", story.title, reason, story.source, match))
+            continue
+        kept.append(story)
+        kept_profiles.append((story.title, story_profile(story)))
+    return kept, dropped
+
+
 def clean_ticker(
-    items: Sequence[TickerItem], headlines: Sequence[str]
+    items: Sequence[TickerItem], headlines: Sequence[str], stories: Sequence[Story] = ()
 ) -> tuple[tuple[TickerItem, ...], tuple[Dropped, ...]]:
-    """Normalize ticker items; drop duplicates and repeats of article headlines, in order."""
+    """Normalize ticker items; drop duplicates, repeated headlines and the stories' news."""
     headline_keys = {comparison_key(headline) for headline in headlines}
+    profiles = [(story.title, story_profile(story)) for story in stories]
     seen: set[str] = set()
     kept: list[TickerItem] = []
     dropped: list[Dropped] = []
     for item in items:
         text = normalize_headline(item.text)
         key = comparison_key(text)
+        match = None if item.keep else first_match(profile(text), profiles)
         if not key:
             dropped.append(Dropped("ticker", item.text, "empty after cleaning", item.origin))
-        elif key in headline_keys:
+        elif key in headline_keys and not item.keep:
             dropped.append(Dropped("ticker", text, "repeats an article headline", item.origin))
         elif key in seen:
             dropped.append(Dropped("ticker", text, "duplicate ticker item", item.origin))
+        elif match is not None:
+            reason = f"same news as the article {match!r}"
+            dropped.append(Dropped("ticker", text, reason, item.origin, match))
         else:
             seen.add(key)
-            kept.append(TickerItem(text=text, url=item.url, origin=item.origin))
+            kept.append(replace(item, text=text))
     return tuple(kept), tuple(dropped)
 
 
@@ -123,9 +158,12 @@ def arrange(
     default_section: str,
 ) -> Edition:
     """The whole edition: lead, sections in order, ticker cleaned, and what was dropped."""
-    stories = [make_story(item, default_section) for item in selected]
+    stories, dropped_stories = drop_repeated_stories(
+        [make_story(item, default_section) for item in selected],
+        [item.overrides.keep for item in selected],
+    )
     lead, grouped = group_sections(stories, sections)
-    kept, dropped = clean_ticker(ticker, [story.title for story in stories])
+    kept, dropped_ticker = clean_ticker(ticker, [story.title for story in stories], stories)
     return Edition(
         date=edition_date,
         subject=subject,
@@ -133,5 +171,5 @@ def arrange(
         lead=lead,
         sections=grouped,
         ticker=kept,
-        dropped=dropped,
+        dropped=(*dropped_stories, *dropped_ticker),
     )

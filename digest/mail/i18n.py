@@ -97,6 +97,11 @@ def long_date(day: date, language: str) -> str:
     return str(format_date(day, format=LONG_DATE_FORMAT, locale=babel_locale(language)))
 
 
+def short_date(day: date, language: str) -> str:
+    """'Nov 22, 2024' in English, '22.11.2024' in German: a story's day when its time is unknown."""
+    return str(format_date(day, format="medium", locale=babel_locale(language)))
+
+
 def short_time(moment: datetime, tz: tzinfo, language: str) -> str:
     """'3:48 PM' in English, '15:48' in German, in the publication's time zone."""
     local = moment.astimezone(tz)

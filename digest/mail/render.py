@@ -23,7 +23,14 @@ from markupsafe import Markup
 
 from digest.config import Publication
 from digest.errors import RenderError
-from digest.mail.i18n import LOCALE_FOLDER, Strings, check_overrides, is_right_to_left, short_time
+from digest.mail.i18n import (
+    LOCALE_FOLDER,
+    Strings,
+    check_overrides,
+    is_right_to_left,
+    short_date,
+    short_time,
+)
 from digest.mail.i18n import long_date as localized_date
 from digest.mail.intro import intro_html, intro_text
 from digest.mail.overrides import check_publication_blocks
@@ -172,7 +179,13 @@ def _helpers(edition: Edition, publication: Publication) -> dict[str, Any]:
         return short_time(moment, tz, language)
 
     def meta_of(story: Story) -> str:
-        parts = (story.author or story.site_name, time_of(story.published))
+        # A story dated by day only shows that day, never a made-up "12:00 AM".
+        when = (
+            short_date(story.published.date(), language)
+            if story.date_only and story.published is not None
+            else time_of(story.published)
+        )
+        parts = (story.author or story.site_name, when)
         return " · ".join(part for part in parts if part)
 
     def full_box(item: Story | Sponsor) -> ImageBox | None:

@@ -168,16 +168,64 @@ class ExtractResult:
 
 
 def summary_of(article: Article, max_chars: int, method: str | None = None) -> str | None:
-    """A summary from the body, or the source's own summary when there is no body."""
+    """The summary the build would use: the source's own, else one made from the body."""
     from digest.summarize import DEFAULT_METHOD, summarize
 
+    if article.summary:
+        return article.summary
     if article.body:
-        text = summarize(
-            list(article.body), max_chars, method or DEFAULT_METHOD, title=article.title
+        return (
+            summarize(list(article.body), max_chars, method or DEFAULT_METHOD, title=article.title)
+            or None
         )
-        if text:
-            return text
-    return article.summary
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySettings:
+    """Budget and method: the publication's (digest.toml around the folder) unless given."""
+
+    max_chars: int
+    method: str
+    context: ReadContext
+
+
+def summary_settings(
+    max_chars: int | None, method: str | None, start: Path | None = None
+) -> SummarySettings:
+    """The publication's summary budget and method, overridden by what the caller gives."""
+    from digest.config import find_publication, load_publication
+    from digest.summarize import DEFAULT_METHOD
+
+    budget, chosen, context = DEFAULT_SUMMARY_CHARS, DEFAULT_METHOD, ReadContext(tz=UTC)
+    found = find_publication((start or Path.cwd()).resolve())
+    if found is not None:
+        try:
+            publication = load_publication(found)
+        except DigestError as error:
+            log.warning("ignoring %s: %s", found, error)
+        else:
+            budget, chosen = publication.summary_chars, publication.summary_method
+            context = ReadContext(tz=publication.tz, base_url=publication.base_url)
+    return SummarySettings(max_chars or budget, method or chosen, context)
+
+
+def summarize_source(
+    source: str,
+    settings: SummarySettings,
+    *,
+    stdin: bytes | None = None,
+    fetch_settings: FetchSettings | None = None,
+) -> str:
+    """`digest summarize`: read a page, file, URL or stdin as the build does; its summary."""
+    if stdin is not None:
+        article = get_reader("pagetext")(stdin, origin="<stdin>", context=settings.context)
+    else:
+        _kind, articles = read_any(source, context=settings.context, settings=fetch_settings)
+        if not articles:
+            raise SourceError(f"{source}: nothing to read (an empty feed)")
+        article = articles[0]
+    return summary_of(article, settings.max_chars, settings.method) or ""
 
 
 def default_context(start: Path | None = None) -> ReadContext:

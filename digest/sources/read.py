@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from digest.config import ArticleEntry, LoadedEdition
 from digest.errors import SourceError
@@ -44,6 +44,7 @@ def overrides_of(entry: ArticleEntry) -> ArticleOverrides:
         image_height=entry.image_height,
         url=entry.url,
         lead=entry.lead,
+        keep=entry.keep,
     )
 
 
@@ -92,12 +93,12 @@ def read_ticker(loaded: LoadedEdition, articles: list[SourcedArticle]) -> list[T
     origin = loaded.edition_path.name
     for entry in loaded.edition.ticker:
         if entry.text is not None:
-            items.append(TickerItem(text=entry.text, url=entry.url, origin=origin))
+            items.append(TickerItem(text=entry.text, url=entry.url, origin=origin, keep=entry.keep))
             continue
         assert entry.source is not None
         path = loaded.resolve(entry.source)
         article = by_source.get(str(path)) or read_file(path, context)
         if not article.ticker:
             log.warning("%s has no ticker block", entry.source)
-        items.extend(article.ticker)
+        items.extend(replace(item, keep=entry.keep) for item in article.ticker)
     return items

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from digest.summarize.budget import join_sentences, shorten
+from digest.summarize.coherence import needs_previous, units
 from digest.summarize.document import Document
 from digest.summarize.terms import terms
 
@@ -58,7 +59,8 @@ def summarize_centroid(
         prior = math.exp(-index / weights.position_decay)
         relevance = _dot(vector, center) + weights.title_weight * _dot(vector, title)
         scores.append(relevance + weights.position_weight * prior)
-    chosen = _select(sentences, vectors, scores, max_chars, weights.redundancy_weight)
+    runs = units(needs_previous(sentences, document.paragraph_of))
+    chosen = _select(sentences, vectors, scores, max_chars, weights.redundancy_weight, runs)
     if not chosen:
         return shorten(sentences[0], max_chars)
     return join_sentences([sentences[i] for i in sorted(chosen)])
@@ -70,20 +72,29 @@ def _select(
     scores: Sequence[float],
     max_chars: int,
     redundancy_weight: float,
+    runs: Sequence[tuple[int, ...] | None],
 ) -> list[int]:
-    """Greedy MMR: take the best remaining sentence that fits until none is left."""
+    """Greedy MMR: take the best remaining sentence (with those it leans on) that fits."""
     overlap = [0.0] * len(sentences)
-    remaining = [i for i, score in enumerate(scores[:MAX_CANDIDATES]) if score > -math.inf]
+    remaining = [
+        i
+        for i, score in enumerate(scores[:MAX_CANDIDATES])
+        if score > -math.inf and runs[i] is not None
+    ]
     chosen: list[int] = []
     while remaining:
         best = max(remaining, key=lambda i: (scores[i] - redundancy_weight * overlap[i], -i))
         remaining.remove(best)
-        trial = sorted([*chosen, best])
-        if len(join_sentences([sentences[i] for i in trial])) > max_chars:
+        run = runs[best] or (best,)
+        added = [i for i in run if i not in chosen]
+        trial = sorted([*chosen, *added])
+        if not added or len(join_sentences([sentences[i] for i in trial])) > max_chars:
             continue
-        chosen.append(best)
+        chosen.extend(added)
+        remaining = [i for i in remaining if i not in added]
         for i in remaining:
-            overlap[i] = max(overlap[i], _dot(vectors[i], vectors[best]))
+            for j in added:
+                overlap[i] = max(overlap[i], _dot(vectors[i], vectors[j]))
     return chosen
 
 

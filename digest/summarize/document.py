@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from digest.summarize.cleanup import clean_paragraphs
+from digest.summarize.cleanup import clean_paragraphs, is_boilerplate
 from digest.summarize.sentences import split_sentences
 
 # Sentence-final punctuation: a paragraph ending without it is a heading or a link.
@@ -25,7 +25,7 @@ class Document:
 
     @classmethod
     def from_paragraphs(cls, paragraphs: Sequence[str], title: str | None = None) -> Document:
-        """Clean, drop headings and links among body text, and split into sentences."""
+        """Clean, drop headings and links among body text, split, drop boilerplate sentences."""
         kept = clean_paragraphs(paragraphs, title)
         body = [p for p in kept if not _is_heading(p)]
         # An article that is only a headline still deserves a summary: keep what there is.
@@ -33,9 +33,21 @@ class Document:
         sentences: list[str] = []
         owners: list[int] = []
         for index, paragraph in enumerate(chosen):
-            for sentence in split_sentences(paragraph):
+            pieces = split_sentences(paragraph)
+            clean = [sentence for sentence in pieces if not is_boilerplate(sentence)]
+            # A paragraph that is mostly promotion ("Start your day with... Sign up...") is
+            # promotion throughout.
+            if len(clean) * 2 <= len(pieces) and len(pieces) > 1:
+                continue
+            for sentence in clean:
                 sentences.append(sentence)
                 owners.append(index)
+        if not sentences:
+            # Only boilerplate: better a summary of what is there than none at all.
+            for index, paragraph in enumerate(chosen):
+                for sentence in split_sentences(paragraph):
+                    sentences.append(sentence)
+                    owners.append(index)
         return cls(tuple(sentences), tuple(owners), title)
 
 

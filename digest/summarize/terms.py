@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 
@@ -29,6 +30,9 @@ _SUFFIXES = ("ies", "es", "s", "ing", "ed")
 # A stem shorter than this after stripping a suffix was probably not a suffix ("bus", "red").
 MIN_STEM_CHARS = 4
 
+# Distinct words remembered between calls: a news vocabulary fits many times over.
+TERM_CACHE_SIZE = 65536
+
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -48,3 +52,23 @@ def terms(text: str) -> list[str]:
         if len(word) >= MIN_TERM_CHARS and word not in STOP_WORDS:
             out.append(stem(word))
     return out
+
+
+def marked_terms(text: str) -> list[tuple[str, bool]]:
+    """Content terms of text, in order, each with whether it was capitalized mid-sentence."""
+    out: list[tuple[str, bool]] = []
+    for match in _WORD.finditer(text):
+        raw = match.group()
+        term = _term_of(raw.lower())
+        if term is not None:
+            out.append((term, match.start() > 0 and raw[0].isupper()))
+    return out
+
+
+@functools.lru_cache(maxsize=TERM_CACHE_SIZE)
+def _term_of(word: str) -> str | None:
+    """The stemmed content term of one lower-case word, or None for a stop word."""
+    word = word.replace("’", "'").split("'")[0]
+    if len(word) < MIN_TERM_CHARS or word in STOP_WORDS:
+        return None
+    return stem(word)

@@ -6,7 +6,7 @@ import codecs
 import json
 import logging
 import re
-from datetime import datetime, time, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from lxml import etree
 from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import ReadContext, decompress_if_gzip
+from digest.sources.readers.leads import is_body_paragraph, join_wrapped, true_lead
 from digest.sources.sanitize import safe_link
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,11 @@ _CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
 _SPACES = re.compile(r"\s+")
 # WordPress-style shortcodes that leak as text: [button link=...]Send us...[/button]
 _SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
+# Dates before this year or this far in the future are placeholders, not publication dates.
+MIN_YEAR = 1990
+MAX_FUTURE = timedelta(days=366)
+# " – TechCrunch", " | Reuters", " - IGN": where a site's name is glued to a headline.
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
 DATE_META = (
     "article:published_time",
     "og:published_time",
@@ -188,9 +194,35 @@ def _published(
         candidates.append(fallback)
     for candidate in candidates:
         moment = parse_datetime(candidate, tz)
+        if moment is not None and not plausible(moment):
+            log.warning("ignoring the impossible date %s on the page", moment.date())
+            continue
         if moment is not None:
             return moment
     return None
+
+
+def plausible(moment: datetime) -> bool:
+    """False for placeholder and far-future dates (year 1, 2099): no page was published then."""
+    latest = datetime.now(UTC) + MAX_FUTURE
+    return moment.year >= MIN_YEAR and moment <= latest
+
+
+def strip_site_name(title: str, site_name: str | None, url: str | None) -> str:
+    """'New York State AG investigating WeWork – TechCrunch' -> without the site's name."""
+    names = {_site_key(site_name)} if site_name else set()
+    host = (urlsplit(url).hostname or "") if url else ""
+    names |= {_site_key(part) for part in host.removeprefix("www.").split(".")[:1] if part}
+    parts = _TITLE_SEPARATOR.split(title)
+    while len(parts) > 1 and _site_key(parts[-1]) in names:
+        parts.pop()
+    while len(parts) > 1 and _site_key(parts[0]) in names:
+        parts.pop(0)
+    return " – ".join(parts) if len(parts) > 1 else parts[0]
+
+
+def _site_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold().removesuffix(".com"))
 
 
 def _language(tree: Any, meta: dict[str, str], found: str | None) -> str | None:
@@ -250,9 +282,14 @@ def _extract_text(html: str, url: str | None, *, recall: bool) -> tuple[Any, lis
     return document, [line for line in lines if line]
 
 
-def _drop_header_lines(lines: list[str], title: str | None, teaser: str | None) -> list[str]:
-    """Remove the title and the teaser where trafilatura repeats them at the top of the body."""
-    unwanted = {_normalized(text) for text in (title, teaser) if text}
+def _drop_header_lines(
+    lines: list[str], title: str | None, teaser: str | None, tree: Any
+) -> list[str]:
+    """Remove the title where trafilatura repeats it, and the teaser when it is a standfirst
+    in the page header rather than the article's own first paragraph."""
+    unwanted = {_normalized(title)} if title else set()
+    if teaser and not is_body_paragraph(tree, teaser):
+        unwanted.add(_normalized(teaser))
     kept = []
     for index, line in enumerate(lines):
         if index < LEADING_LINES_CHECKED and _normalized(line) in unwanted:
@@ -266,7 +303,7 @@ def _drop_boilerplate(lines: list[str]) -> list[str]:
     return [line for line in lines if not _SHORTCODE.match(line)]
 
 
-def extract_body(html: str, url: str | None) -> tuple[Any, tuple[str, ...]]:
+def extract_body(html: str, url: str | None, tree: Any) -> tuple[Any, tuple[str, ...]]:
     """The article's paragraphs as plain text, and trafilatura's document for the metadata."""
     document, lines = _extract_text(html, url, recall=False)
     if sum(map(len, lines)) < SHORT_BODY_CHARS:
@@ -278,7 +315,8 @@ def extract_body(html: str, url: str | None) -> tuple[Any, tuple[str, ...]]:
     if document is None:
         return None, ()
     teaser = getattr(document, "description", None)
-    lines = _drop_boilerplate(_drop_header_lines(lines, document.title, teaser))
+    lines = _drop_boilerplate(_drop_header_lines(lines, document.title, teaser, tree))
+    lines = true_lead(tree, join_wrapped(lines), document.title, teaser)
     return document, tuple(lines)
 
 
@@ -302,17 +340,21 @@ def read(data: bytes, *, origin: str, context: ReadContext, charset: str | None 
     tree = _parse(text, origin)
     page_url = _page_url(origin, context)
     try:
-        document, body = extract_body(text, page_url)
+        document, body = extract_body(text, page_url, tree)
     except (ValueError, etree.LxmlError) as error:
         raise SourceError(f"{origin}: the page cannot be read ({error})") from None
     if document is None or sum(len(line.split()) for line in body) < MIN_BODY_WORDS:
         raise SourceError(f"{origin}: no article text found in the page")
     meta = _meta_values(tree)
     title = _clean(document.title) or _clean(meta.get("og:title"))
+    if title:
+        title = strip_site_name(title, _clean(document.sitename), document.url or page_url)
     if not title:
         heading = tree.xpath("string(//h1)")
         title = _clean(heading) or body[0][:120]
     canonical = safe_link(document.url, page_url) if document.url else None
+    if canonical and canonical.startswith("http://") and (page_url or "").startswith("https://"):
+        canonical = "https://" + canonical.removeprefix("http://")  # prefer the secure address
     base = canonical or page_url
     image = safe_link(document.image or meta.get("og:image") or meta.get("twitter:image"), base)
     if image is not None and image.startswith("mailto:"):

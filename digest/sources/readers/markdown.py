@@ -61,12 +61,14 @@ def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
         raise SourceError(f"{origin}: `url` must be an absolute http(s) URL")
     image = _text(meta, "image", origin)
     body = tuple(_plain(" ".join(block)) for block in split_blocks(text[match.end() :]))
+    published = _when(meta.get("date"), context, origin)
     return Article(
         title=title,
         body=tuple(paragraph for paragraph in body if paragraph),
         url=url,
         section=_text(meta, "section", origin),
-        published=_when(meta.get("date"), context, origin),
+        published=published,
+        date_only=isinstance(meta.get("date"), date) and not isinstance(meta.get("date"), datetime),
         author=_text(meta, "author", origin),
         image=resolve_image(image, context.base_url) if image else None,
         image_alt=_text(meta, "image_alt", origin),
