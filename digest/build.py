@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from digest.cache import BuildCache
 from digest.config import LoadedEdition, Publication, load_edition
 from digest.edition.arrange import Selected, arrange
 from digest.mail.check import Finding, run_checks
@@ -83,11 +84,14 @@ def archive_link(publication: Publication, loaded: LoadedEdition) -> str | None:
 
 
 def summarize_articles(
-    articles: list[SourcedArticle], publication: Publication
+    articles: list[SourcedArticle], publication: Publication, cache: BuildCache | None = None
 ) -> tuple[list[Selected], list[str]]:
-    """The editor's summary, else the source's own, else one computed within the budget."""
+    """The editor's summary, else the source's own, else one computed within the budget.
+
+    With a `cache`, a summary is computed once per body, budget, method and title.
+    """
     selected, warnings = [], []
-    budget = publication.summary_chars
+    budget, method = publication.summary_chars, publication.summary_method
     for item in articles:
         article, overrides = item.article, item.overrides
         summary = overrides.summary or article.summary
@@ -98,7 +102,14 @@ def summarize_articles(
             )
         if not summary:
             title = overrides.title or article.title
-            summary = summarize(article.body, budget, publication.summary_method, title=title)
+
+            def compute(body: tuple[str, ...] = article.body, title: str = title) -> str:
+                return summarize(body, budget, method, title=title)
+
+            if cache is None:
+                summary = compute()
+            else:
+                summary = cache.summaries.get((article.body, budget, method, title), compute)
         if not summary:
             warnings.append(f"{item.key}: no text to summarize; set `summary` in the edition")
         selected.append(Selected(article=article, overrides=overrides, summary=summary))
@@ -125,17 +136,22 @@ def build_in_memory(
     *,
     unsubscribe_url: str | None = None,
     recipient: str = PLACEHOLDER_RECIPIENT,
+    cache: BuildCache | None = None,
 ) -> BuildResult:
-    """Run the whole pipeline for one loaded edition; nothing is written."""
+    """Run the whole pipeline for one loaded edition; nothing is written.
+
+    A `cache` shared between builds (the preview's) lets a rebuild reuse every source read
+    and summary that an edit did not change.
+    """
     timer = StageTimer()
     publication = loaded.publication
     warnings: list[str] = []
 
     with timer.stage("read"):
-        articles = read_articles(loaded)
-        ticker = read_ticker(loaded, articles)
+        articles = read_articles(loaded, cache)
+        ticker = read_ticker(loaded, articles, cache)
     with timer.stage("summarize"):
-        selected, summary_warnings = summarize_articles(articles, publication)
+        selected, summary_warnings = summarize_articles(articles, publication, cache)
         warnings += summary_warnings
     with timer.stage("arrange"):
         edition = arrange(
