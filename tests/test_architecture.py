@@ -32,7 +32,13 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 # Modules that may open sockets: fetching pages, delivering mail, and the two local servers.
 NETWORK_MODULES = frozenset({"socket", "urllib3", "smtplib", "http.server", "http.client"})
-NETWORK_ROOMS = ("sources.fetch", "delivery.transports", "preview.server", "subscribers")
+NETWORK_ROOMS = (
+    "sources.fetch",
+    "delivery.transports",
+    "preview.server",
+    "preview.pool",
+    "subscribers",
+)
 MAX_MODULE_LINES = 400
 MAX_TOP_LEVEL_MODULES = 8
 

@@ -85,7 +85,10 @@ def preview(
     """Preview an edition in the browser; it rebuilds as you edit. Ctrl-C stops it.
 
     Views: desktop, mobile, dark mode, plain text, MJML, checks, Gmail clipping gauge.
-    Serves on 127.0.0.1 only, writes no files and cannot send mail.
+    Saving the edition, digest.toml, an article or a template rebuilds it, including a
+    template override newly created in the publication's templates/ folder; articles that
+    did not change are not read or summarized again. Serves on 127.0.0.1 only, with a fixed
+    pool of threads, writes no files and cannot send mail.
     """
     from digest.preview.server import serve
 
