@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from digest.cache import BuildCache
+from digest.cache import BuildCache, code_stamp, saved_build_cache
 from digest.config import LoadedEdition, Publication, load_edition
 from digest.edition.arrange import Selected, arrange
 from digest.mail.check import Finding, run_checks
@@ -27,6 +27,7 @@ from digest.mail.message import PLACEHOLDER_RECIPIENT, build_message
 from digest.mail.render import render
 from digest.models import Edition, RenderedDigest
 from digest.sources.read import SourcedArticle, read_articles, read_ticker
+from digest.sources.readers import registered_readers
 from digest.summarize import shorten, summarize
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,16 @@ PREHEADER_MAX_CHARS = 140
 # The example .eml is dated at this local hour of the edition's day, so rebuilds are identical.
 EDITION_HOUR = clock(6, 0)
 PREVIEW_TOKEN = "preview"
+# What a saved read or summary depends on besides its inputs: the code of the readers and the
+# summarizers (ours, and the libraries the readers parse with).
+CACHED_CODE = (
+    "models.py",
+    "sources/read.py",
+    "sources/sanitize.py",
+    "sources/readers",
+    "summarize",
+)
+READER_LIBRARIES = ("yaml", "nh3", "lxml", "trafilatura", "feedparser")
 
 
 @dataclass
@@ -281,12 +292,31 @@ def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     return files
 
 
+def reading_code_stamp() -> str:
+    """A digest of the code behind cached reads and summaries (see `cache.code_stamp`)."""
+    package = Path(__file__).resolve().parent
+    files: list[Path] = []
+    for name in CACHED_CODE:
+        path = package / name
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    readers = [
+        f"{name}={point.value} {point.dist.version if point.dist else ''}"
+        for name, point in sorted(registered_readers().items())
+    ]
+    return code_stamp(files, READER_LIBRARIES, readers)
+
+
 def build(edition_path: Path, out_dir: Path | None = None) -> tuple[BuildResult, dict[str, Path]]:
-    """`digest build`: load, run the pipeline, write the files."""
+    """`digest build`: load, run the pipeline, write the files.
+
+    Reads and summaries come from the last build of the same edition file where its sources
+    did not change (saved in the user's cache folder).
+    """
     start = time.perf_counter()
     loaded = load_edition(edition_path)
     load_ms = (time.perf_counter() - start) * 1000
-    result = build_in_memory(loaded)
+    with saved_build_cache(loaded.edition_path, reading_code_stamp()) as cache:
+        result = build_in_memory(loaded, cache=cache)
     result = replace(result, timings_ms={"load": load_ms, **result.timings_ms})
     files = write_build(result, out_dir or default_output(loaded))
     return result, files

@@ -1,25 +1,34 @@
-"""Caches: what a rebuild may reuse in memory, and the user's private cache folder on disk.
+"""Caches: what a rebuild may reuse, in memory and in the user's private cache folder.
 
-A `BuildCache` lives as long as the process that rebuilds (the preview): each source's read
-result is kept under its bytes and the reader's settings, each computed summary under its
-body, budget, method and title, so a rebuild redoes only what an edit changed. On disk there
-is only the user's cache folder (XDG on Linux), never anything inside a publication or the
-repository; what goes in it must be safe to lose.
+A `BuildCache` keeps each source's read result under its bytes and the reader's settings, and
+each computed summary under its body, budget, method and title, so a rebuild redoes only what
+an edit changed. The preview keeps one for as long as it runs; `digest build` saves what it
+used to the user's cache folder (XDG on Linux, never inside a publication or the repository)
+and starts the next build of the same edition file from it, as long as the code that read
+and summarized is the same. Everything on disk is safe to lose.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import logging
 import os
+import pickle
 import stat
+import sys
 import threading
-from collections.abc import Callable, Hashable, Mapping
+import time
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cachetools import LRUCache
 
+from digest import __version__
+from digest.atomic import write_atomic
 from digest.models import Article
 
 log = logging.getLogger(__name__)
@@ -33,7 +42,10 @@ CACHE_SWITCH_ENV = "DIGEST_DISK_CACHE"
 # stay in the low megabytes while holding several editions of a few hundred stories each.
 READ_ENTRIES = 2_048
 SUMMARY_ENTRIES = 4_096
-PRIVATE_MODE = stat.S_IRWXU  # 0700: cached bytecode is code; nobody else may write it
+PRIVATE_MODE = stat.S_IRWXU  # 0700: cached bytecode and pickles are code; nobody else writes
+# Saved build caches, one file per edition file; one unused this long is deleted.
+BUILDS_FOLDER = "builds"
+STALE_SECONDS = 30 * 24 * 3600
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -45,6 +57,7 @@ class Memo(Generic[K, V]):
     def __init__(self, limit: int) -> None:
         self._entries: LRUCache[K, V] = LRUCache(maxsize=limit)
         self._lock = threading.Lock()
+        self._used: set[K] = set()  # keys asked for since the last clear (what a save keeps)
         self.hits = 0
         self.misses = 0
 
@@ -55,6 +68,7 @@ class Memo(Generic[K, V]):
         retried on the next build.
         """
         with self._lock:
+            self._used.add(key)
             try:
                 value = self._entries[key]
             except KeyError:
@@ -77,7 +91,19 @@ class Memo(Generic[K, V]):
         """Forget everything (the counters too)."""
         with self._lock:
             self._entries.clear()
+            self._used.clear()
             self.hits = self.misses = 0
+
+    def used(self) -> list[tuple[K, V]]:
+        """The entries asked for since the last clear, still held."""
+        with self._lock:
+            return [(key, self._entries[key]) for key in self._used if key in self._entries]
+
+    def preload(self, entries: Iterable[tuple[K, V]]) -> None:
+        """Hold `entries` (from a saved cache) without counting them as used."""
+        with self._lock:
+            for key, value in entries:
+                self._entries[key] = value
 
 
 @dataclass
@@ -131,3 +157,80 @@ def private_cache_folder(name: str, environ: Mapping[str, str] = os.environ) -> 
         log.warning("no disk cache: %s is writable by other users", folder)
         return None
     return folder
+
+
+# -- build caches saved between processes ---------------------------------------------------------
+
+
+def code_stamp(files: Iterable[Path], libraries: Iterable[str], extra: Iterable[str] = ()) -> str:
+    """A digest of the code that computed cached values: our files and libraries, as installed.
+
+    Files and each library's top module count by path, size and modification time (an edit or
+    an upgrade rewrites them); libraries are found without being imported.
+    """
+    parts = [sys.version, __version__, *extra]
+    origins = [importlib.util.find_spec(name) for name in libraries]
+    paths = [*files, *(Path(spec.origin) for spec in origins if spec and spec.origin)]
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            parts.append(f"{path} missing")
+            continue
+        parts.append(f"{path} {info.st_size} {info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def saved_build_cache(scope: Path, stamp: str) -> Iterator[BuildCache | None]:
+    """A BuildCache holding what the last build of `scope` used, saved back when done.
+
+    `stamp` (see `code_stamp`) must match the saved one, else it starts empty. Nothing is
+    written when the build failed or found nothing new; entries this build did not use are
+    dropped, so the file stays the size of one edition. Without a private cache folder
+    (DIGEST_DISK_CACHE=0, an unsafe folder) there is no cache (None).
+    """
+    folder = private_cache_folder(BUILDS_FOLDER)
+    if folder is None:
+        yield None
+        return
+    path = folder / (hashlib.sha256(str(scope).encode("utf-8")).hexdigest()[:32] + ".pickle")
+    cache = BuildCache()
+    saved = _load_saved(path, stamp)
+    cache.reads.preload(saved.get("reads", ()))
+    cache.summaries.preload(saved.get("summaries", ()))
+    yield cache
+    if cache.reads.misses or cache.summaries.misses:
+        data = {"stamp": stamp, "reads": cache.reads.used(), "summaries": cache.summaries.used()}
+        try:
+            write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as error:
+            log.info("build cache not saved to %s: %s", path, error)
+        _delete_stale(folder)
+
+
+def _load_saved(path: Path, stamp: str) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    try:
+        # Only from the private folder checked above: a pickle is code, like cached bytecode.
+        saved = pickle.loads(data)
+    except Exception as error:  # truncated, or from classes that have changed since
+        log.info("ignoring the saved build cache %s: %s", path, error)
+        return {}
+    if not isinstance(saved, dict) or saved.get("stamp") != stamp:
+        return {}
+    return saved
+
+
+def _delete_stale(folder: Path) -> None:
+    """Saved caches of editions nobody built for STALE_SECONDS."""
+    limit = time.time() - STALE_SECONDS
+    try:
+        for path in folder.glob("*.pickle"):
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+    except OSError as error:
+        log.debug("could not tidy %s: %s", folder, error)

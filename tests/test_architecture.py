@@ -16,7 +16,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(),
     "models": frozenset(),
     "atomic": frozenset({"errors"}),
-    "cache": frozenset({"models"}),
+    "cache": frozenset({"models", "atomic"}),
     "summarize": FOUNDATION,
     "config": FOUNDATION | {"summarize"},
     "sources": FOUNDATION | {"config", "summarize"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import stat
 import sys
 from collections.abc import Iterator
@@ -9,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import build_in_memory
+from digest.build import build_in_memory, reading_code_stamp
 from digest.cache import (
+    BUILDS_FOLDER,
     CACHE_DIR_ENV,
     CACHE_SWITCH_ENV,
     BuildCache,
     Memo,
+    code_stamp,
     private_cache_folder,
+    saved_build_cache,
     user_cache_root,
 )
 from digest.config import load_edition
@@ -211,3 +215,90 @@ def test_a_cache_folder_that_cannot_be_written_is_no_error(
     fresh_template_cache.write_text("...and is replaced by a file (root ignores permissions)")
     edition = make_publication(EDITION, articles())
     assert "First headline" in build_in_memory(load_edition(edition)).digest.text
+
+
+# -- build caches saved between processes ------------------------------------------------------
+
+
+@pytest.fixture
+def user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path_factory.mktemp("user-cache")
+    monkeypatch.setenv(CACHE_DIR_ENV, str(folder))
+    return folder
+
+
+def saved_build(edition: Path, stamp: str = "code-1") -> tuple[BuildCache | None, str]:
+    """One build, as `digest build` makes it, in a cache saved for the edition file."""
+    with saved_build_cache(edition, stamp) as cache:
+        text = build_in_memory(load_edition(edition), cache=cache).digest.text
+    return cache, text
+
+
+def test_a_saved_build_cache_serves_the_next_process(
+    user_cache: Path, make_publication: PublicationFactory
+) -> None:
+    edition = make_publication(EDITION, articles())
+    cache, first = saved_build(edition)
+    assert cache is not None and (cache.reads.misses, cache.summaries.misses) == (2, 2)
+    [saved] = (user_cache / BUILDS_FOLDER).iterdir()
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    cache, again = saved_build(edition)
+    assert cache is not None and (cache.reads.misses, cache.summaries.misses) == (0, 0)
+    assert (cache.reads.hits, cache.summaries.hits) == (2, 2) and again == first
+    written = saved.stat().st_mtime_ns
+    assert saved_build(edition)[1] == first and saved.stat().st_mtime_ns == written  # no rewrite
+
+    # One file edited: one read and one summary redone; the file keeps only what was used.
+    (edition.parent.parent / "articles" / "two.md").write_text(
+        articles(second="Fares rise in March. Buses run late.")["articles/two.md"], "utf-8"
+    )
+    cache, edited = saved_build(edition)
+    assert cache is not None and (cache.reads.misses, cache.summaries.misses) == (1, 1)
+    assert "Fares rise in March" in edited
+    assert len(pickle.loads(saved.read_bytes())["reads"]) == 2
+
+
+def test_other_code_or_a_broken_file_starts_afresh(
+    user_cache: Path, make_publication: PublicationFactory
+) -> None:
+    edition = make_publication(EDITION, articles())
+    saved_build(edition, stamp="code-1")
+    cache, _ = saved_build(edition, stamp="code-2")  # the readers or summarizers changed
+    assert cache is not None and cache.reads.misses == 2
+    [saved] = (user_cache / BUILDS_FOLDER).iterdir()
+    saved.write_bytes(b"\x80\x05 not a pickle")
+    cache, text = saved_build(edition, stamp="code-2")
+    assert cache is not None and cache.reads.misses == 2 and "First headline" in text
+
+
+def test_a_failed_build_saves_nothing(
+    user_cache: Path, make_publication: PublicationFactory
+) -> None:
+    from digest.errors import SourceError
+
+    edition = make_publication(EDITION, articles())
+    (edition.parent.parent / "articles" / "two.md").write_text("---\ntitle: [x\n---\nBody.\n")
+    with pytest.raises(SourceError):
+        saved_build(edition)  # the first article was read; the second could not be
+    assert not any((user_cache / BUILDS_FOLDER).iterdir())
+
+
+def test_no_disk_cache_when_switched_off(
+    monkeypatch: pytest.MonkeyPatch, make_publication: PublicationFactory
+) -> None:
+    monkeypatch.setenv(CACHE_SWITCH_ENV, "0")
+    edition = make_publication(EDITION, articles())
+    cache, text = saved_build(edition)
+    assert cache is None and "First headline" in text
+
+
+def test_the_code_stamp_follows_the_code(tmp_path: Path) -> None:
+    module = tmp_path / "reader.py"
+    module.write_text("A = 1\n")
+    before = code_stamp([module], ["yaml"], ["pagetext=digest.sources.readers.pagetext:read"])
+    assert before == code_stamp(
+        [module], ["yaml"], ["pagetext=digest.sources.readers.pagetext:read"]
+    )
+    module.write_text("A = 22\n")
+    assert code_stamp([module], ["yaml"], ["pagetext=..."]) != before
+    assert reading_code_stamp() == reading_code_stamp()

@@ -59,7 +59,7 @@ def sniff(data: bytes, name: str = "") -> str:
 
 
 @functools.cache
-def _registered_readers() -> dict[str, EntryPoint]:
+def registered_readers() -> dict[str, EntryPoint]:
     """Every reader installed, by kind: one scan of the installed distributions per process."""
     readers: dict[str, EntryPoint] = {}
     for point in entry_points(group=READER_GROUP):
@@ -73,7 +73,7 @@ def get_reader(kind: str) -> Reader:
 
     Cached: scanning installed distributions for entry points costs milliseconds per call.
     """
-    point = _registered_readers().get(kind)
+    point = registered_readers().get(kind)
     if point is None:
         raise SourceError(f"no reader is installed for {kind} sources")
     reader: Reader = point.load()
