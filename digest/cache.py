@@ -54,10 +54,12 @@ V = TypeVar("V")
 class Memo(Generic[K, V]):
     """A bounded, thread-safe map from a key to the value computed for it (least recent out)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, track_use: bool = False) -> None:
         self._entries: LRUCache[K, V] = LRUCache(maxsize=limit)
         self._lock = threading.Lock()
-        self._used: set[K] = set()  # keys asked for since the last clear (what a save keeps)
+        # Keys asked for since the last clear, for `used()`: only when asked for, since the
+        # keys hold article bodies and a long preview would keep every version of each.
+        self._used: set[K] | None = set() if track_use else None
         self.hits = 0
         self.misses = 0
 
@@ -68,7 +70,8 @@ class Memo(Generic[K, V]):
         retried on the next build.
         """
         with self._lock:
-            self._used.add(key)
+            if self._used is not None:
+                self._used.add(key)
             try:
                 value = self._entries[key]
             except KeyError:
@@ -91,12 +94,15 @@ class Memo(Generic[K, V]):
         """Forget everything (the counters too)."""
         with self._lock:
             self._entries.clear()
-            self._used.clear()
+            if self._used is not None:
+                self._used.clear()
             self.hits = self.misses = 0
 
     def used(self) -> list[tuple[K, V]]:
-        """The entries asked for since the last clear, still held."""
+        """The entries asked for since the last clear, still held (needs `track_use`)."""
         with self._lock:
+            if self._used is None:
+                raise ValueError("this memo does not track which entries are used")
             return [(key, self._entries[key]) for key in self._used if key in self._entries]
 
     def preload(self, entries: Iterable[tuple[K, V]]) -> None:
@@ -117,6 +123,11 @@ class BuildCache:
         """Forget every read and summary."""
         self.reads.clear()
         self.summaries.clear()
+
+    @classmethod
+    def tracking_use(cls) -> BuildCache:
+        """A cache that can tell which entries one build used (to save only those)."""
+        return cls(Memo(READ_ENTRIES, track_use=True), Memo(SUMMARY_ENTRIES, track_use=True))
 
 
 def user_cache_root(environ: Mapping[str, str] = os.environ) -> Path:
@@ -195,7 +206,7 @@ def saved_build_cache(scope: Path, stamp: str) -> Iterator[BuildCache | None]:
         yield None
         return
     path = folder / (hashlib.sha256(str(scope).encode("utf-8")).hexdigest()[:32] + ".pickle")
-    cache = BuildCache()
+    cache = BuildCache.tracking_use()
     saved = _load_saved(path, stamp)
     cache.reads.preload(saved.get("reads", ()))
     cache.summaries.preload(saved.get("summaries", ()))

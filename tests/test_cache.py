@@ -72,6 +72,16 @@ def test_memo_computes_once_and_forgets_the_least_recent() -> None:
     assert len(memo) == 2
 
 
+def test_memo_tells_what_was_used_only_when_asked_to() -> None:
+    memo: Memo[str, int] = Memo(limit=4, track_use=True)
+    memo.preload([("old", 1), ("kept", 2)])
+    memo.get("kept", lambda: 0)
+    memo.get("new", lambda: 3)
+    assert sorted(memo.used()) == [("kept", 2), ("new", 3)]
+    with pytest.raises(ValueError):
+        Memo[str, int](limit=4).used()
+
+
 def test_memo_keeps_nothing_when_the_computation_fails() -> None:
     memo: Memo[str, int] = Memo(limit=4)
 
