@@ -306,17 +306,22 @@ def reading_code_stamp() -> str:
     return code_stamp(files, READER_LIBRARIES, readers)
 
 
-def build(edition_path: Path, out_dir: Path | None = None) -> tuple[BuildResult, dict[str, Path]]:
-    """`digest build`: load, run the pipeline, write the files.
+def build_with_saved_cache(loaded: LoadedEdition) -> BuildResult:
+    """`build_in_memory` for a new process (`digest build`, `digest check`).
 
     Reads and summaries come from the last build of the same edition file where its sources
-    did not change (saved in the user's cache folder).
+    did not change (saved in the user's cache folder), and what this one used is saved back.
     """
+    with saved_build_cache(loaded.edition_path, reading_code_stamp()) as cache:
+        return build_in_memory(loaded, cache=cache)
+
+
+def build(edition_path: Path, out_dir: Path | None = None) -> tuple[BuildResult, dict[str, Path]]:
+    """`digest build`: load, run the pipeline (see `build_with_saved_cache`), write the files."""
     start = time.perf_counter()
     loaded = load_edition(edition_path)
     load_ms = (time.perf_counter() - start) * 1000
-    with saved_build_cache(loaded.edition_path, reading_code_stamp()) as cache:
-        result = build_in_memory(loaded, cache=cache)
+    result = build_with_saved_cache(loaded)
     result = replace(result, timings_ms={"load": load_ms, **result.timings_ms})
     files = write_build(result, out_dir or default_output(loaded))
     return result, files

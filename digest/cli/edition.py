@@ -47,11 +47,11 @@ def check(
     """
     import json
 
-    from digest.build import build_in_memory
+    from digest.build import build_with_saved_cache
     from digest.config import load_edition
     from digest.mail.check import Finding, exit_code_for, format_findings
 
-    result = run_reported(lambda: build_in_memory(load_edition(edition)))
+    result = run_reported(lambda: build_with_saved_cache(load_edition(edition)))
     findings = [Finding("warning", "input", warning) for warning in result.warnings]
     findings = sorted([*result.findings, *findings], key=lambda item: item.severity != "error")
     code = exit_code_for(findings, strict=strict)
