@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/preview.py
+	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/summaries.py --data ../shared/realworld/summaries/cnn-dev.jsonl --max-chars 350
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/leads.py

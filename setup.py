@@ -5,13 +5,14 @@ Every package under digest/ is found, not listed. The theme lives at the top lev
 folders as namespace packages) so an installed digest finds it without the repository.
 """
 
-from setuptools import find_namespace_packages, find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 THEME = "digest.templates"
 
 setup(
     packages=[
-        *find_packages(include=["digest", "digest.*"]),
+        # Namespace discovery: data folders (templates/, locale/) are packages of their own.
+        *find_namespace_packages(include=["digest", "digest.*"], exclude=["*.__pycache__"]),
         THEME,
         *(f"{THEME}.{name}" for name in find_namespace_packages(where="templates")),
     ],

@@ -1,12 +1,11 @@
 """The build, top to bottom: load -> read -> summarize -> arrange -> render -> compile -> message.
 
-`build_in_memory` is shared by `digest build`, the preview and the send; only `write_build`
-touches the file system.
+`build_in_memory` is shared by `digest build`, the preview and the send; only
+`output.write_build` writes the build's files.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -18,28 +17,39 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
 
+from digest.cache import BuildCache, code_stamp, saved_build_cache
 from digest.config import LoadedEdition, Publication, load_edition
 from digest.edition.arrange import Selected, arrange
 from digest.edition.extras import issue_number, sponsors_of
 from digest.mail.check import Finding, run_checks
-from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, compile_mjml
+from digest.mail.compile import compile_mjml
 from digest.mail.message import PLACEHOLDER_RECIPIENT
 from digest.mail.personal import Markers, SampleReader, prepare_message, preview_token
 from digest.mail.render import format_long_date, render
 from digest.models import Edition, RenderedDigest
+from digest.output import default_output, write_build
 from digest.sources.imagesize import with_image_sizes
 from digest.sources.read import SourcedArticle, read_articles, read_ticker
+from digest.sources.readers import registered_readers
 from digest.summarize import shorten, summarize
 
 log = logging.getLogger(__name__)
 
-OUTPUT_FOLDER = "out"
 # Preheaders show beside the subject in inbox lists; clients cut them at about this length.
 PREHEADER_MAX_CHARS = 140
 # The example .eml is dated at this local hour of the edition's day, so rebuilds are identical.
 EDITION_HOUR = clock(6, 0)
+# What a saved read or summary depends on besides its inputs: the code of the readers and the
+# summarizers (ours, and the libraries the readers parse with).
+CACHED_CODE = (
+    "models.py",
+    "sources/read.py",
+    "sources/sanitize.py",
+    "sources/readers",
+    "summarize",
+)
+READER_LIBRARIES = ("yaml", "nh3", "lxml", "trafilatura", "feedparser")
 
 
 @dataclass
@@ -94,11 +104,14 @@ def archive_link(publication: Publication, loaded: LoadedEdition) -> str | None:
 
 
 def summarize_articles(
-    articles: list[SourcedArticle], publication: Publication
+    articles: list[SourcedArticle], publication: Publication, cache: BuildCache | None = None
 ) -> tuple[list[Selected], list[str]]:
-    """The editor's summary, else the source's own, else one computed within the budget."""
+    """The editor's summary, else the source's own, else one computed within the budget.
+
+    With a `cache`, a summary is computed once per body, budget, method and title.
+    """
     selected, warnings = [], []
-    budget = publication.summary_chars
+    budget, method = publication.summary_chars, publication.summary_method
     for item in articles:
         article, overrides = item.article, item.overrides
         summary = overrides.summary or article.summary
@@ -109,7 +122,14 @@ def summarize_articles(
             )
         if not summary:
             title = overrides.title or article.title
-            summary = summarize(article.body, budget, publication.summary_method, title=title)
+
+            def compute(body: tuple[str, ...] = article.body, title: str = title) -> str:
+                return summarize(body, budget, method, title=title)
+
+            if cache is None:
+                summary = compute()
+            else:
+                summary = cache.summaries.get((article.body, budget, method, title), compute)
         if not summary:
             warnings.append(f"{item.key}: no text to summarize; set `summary` in the edition")
         selected.append(Selected(article=article, overrides=overrides, summary=summary))
@@ -178,21 +198,28 @@ def default_preheader(edition: Edition) -> str:
     return shorten(" · ".join(titles), PREHEADER_MAX_CHARS)
 
 
-def build_in_memory(loaded: LoadedEdition, *, offline: bool = False) -> BuildResult:
+def build_in_memory(
+    loaded: LoadedEdition,
+    *,
+    offline: bool = False,
+    cache: BuildCache | None = None,
+) -> BuildResult:
     """Run the whole pipeline for one loaded edition; nothing is written.
 
-    `offline`: image sizes come from the fetch cache only, never the network.
+    `offline`: image sizes come from the fetch cache only, never the network. A `cache`
+    shared between builds (the preview's) lets a rebuild reuse every source read and summary
+    that an edit did not change.
     """
     timer = StageTimer()
     publication = loaded.publication
     warnings: list[str] = []
 
     with timer.stage("read"):
-        articles = read_articles(loaded)
+        articles = read_articles(loaded, cache)
         articles = with_image_sizes(articles, loaded.root, offline=offline)
-        ticker = read_ticker(loaded, articles)
+        ticker = read_ticker(loaded, articles, cache)
     with timer.stage("summarize"):
-        selected, summary_warnings = summarize_articles(articles, publication)
+        selected, summary_warnings = summarize_articles(articles, publication, cache)
         warnings += summary_warnings
     with timer.stage("arrange"):
         edition = arrange(
@@ -290,85 +317,36 @@ def image_warnings(edition: Edition) -> list[str]:
     ]
 
 
-def default_output(loaded: LoadedEdition) -> Path:
-    """out/<date>/ beside the publication's digest.toml."""
-    return loaded.root / OUTPUT_FOLDER / loaded.date.isoformat()
+def reading_code_stamp() -> str:
+    """A digest of the code behind cached reads and summaries (see `cache.code_stamp`)."""
+    package = Path(__file__).resolve().parent
+    files: list[Path] = []
+    for name in CACHED_CODE:
+        path = package / name
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    readers = [
+        f"{name}={point.value} {point.dist.version if point.dist else ''}"
+        for name, point in sorted(registered_readers().items())
+    ]
+    return code_stamp(files, READER_LIBRARIES, readers)
 
 
-def report(result: BuildResult, files: dict[str, Path]) -> dict[str, Any]:
-    """The build report: what went in, what was dropped and why, sizes and timings."""
-    edition = result.edition
-    return {
-        "edition": result.loaded.date.isoformat(),
-        "subject": edition.subject,
-        "preheader": edition.preheader,
-        "articles": [
-            {
-                "title": story.title,
-                "section": "Lead" if story is edition.lead else story.section,
-                "url": story.url,
-                "source": story.source,
-                "summary_chars": len(story.summary),
-            }
-            for story in edition.stories
-        ],
-        "sections": [
-            {"name": section.name, "articles": len(section.stories)} for section in edition.sections
-        ],
-        "ticker": {
-            "kept": [item.text for item in edition.ticker],
-            "dropped": [
-                {"text": item.text, "reason": item.reason, "in_favour_of": item.duplicate_of}
-                for item in edition.dropped
-                if item.kind == "ticker"
-            ],
-        },
-        "dropped": [
-            {
-                "kind": item.kind,
-                "text": item.text,
-                "reason": item.reason,
-                "in_favour_of": item.duplicate_of,
-            }
-            for item in edition.dropped
-        ],
-        "html_bytes": result.digest.html_bytes,
-        "html_budget_bytes": GMAIL_CLIP_BYTES,
-        "style_bytes": result.digest.style_bytes,
-        "style_budget_bytes": GMAIL_STYLE_BYTES,
-        "text_bytes": len(result.digest.text.encode("utf-8")),
-        "timings_ms": {name: round(ms, 2) for name, ms in result.timings_ms.items()},
-        "warnings": list(result.warnings),
-        "checks": [finding.to_json() for finding in result.findings],
-        "files": {name: str(path) for name, path in files.items()},
-    }
+def build_with_saved_cache(loaded: LoadedEdition) -> BuildResult:
+    """`build_in_memory` for a new process (`digest build`, `digest check`).
 
-
-def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
-    """Write digest.{html,txt,mjml,eml} and report.json; the only stage that writes files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {
-        "html": out_dir / "digest.html",
-        "text": out_dir / "digest.txt",
-        "mjml": out_dir / "digest.mjml",
-        "eml": out_dir / "digest.eml",
-        "report": out_dir / "report.json",
-    }
-    files["html"].write_text(result.digest.html, encoding="utf-8", newline="")
-    files["text"].write_text(result.digest.text, encoding="utf-8", newline="")
-    files["mjml"].write_text(result.digest.mjml, encoding="utf-8", newline="")
-    files["eml"].write_bytes(result.eml)
-    body = json.dumps(report(result, files), indent=2, ensure_ascii=False) + "\n"
-    files["report"].write_text(body, encoding="utf-8")
-    return files
+    Reads and summaries come from the last build of the same edition file where its sources
+    did not change (saved in the user's cache folder), and what this one used is saved back.
+    """
+    with saved_build_cache(loaded.edition_path, reading_code_stamp()) as cache:
+        return build_in_memory(loaded, cache=cache)
 
 
 def build(edition_path: Path, out_dir: Path | None = None) -> tuple[BuildResult, dict[str, Path]]:
-    """`digest build`: load, run the pipeline, write the files."""
+    """`digest build`: load, run the pipeline (see `build_with_saved_cache`), write the files."""
     start = time.perf_counter()
     loaded = load_edition(edition_path)
     load_ms = (time.perf_counter() - start) * 1000
-    result = build_in_memory(loaded)
+    result = build_with_saved_cache(loaded)
     result = replace(result, timings_ms={"load": load_ms, **result.timings_ms})
     files = write_build(result, out_dir or default_output(loaded))
     return result, files

@@ -9,19 +9,21 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "digest"
-FOUNDATION = frozenset({"errors", "models", "atomic"})
+FOUNDATION = frozenset({"errors", "models", "atomic", "cache"})
 # What each part of digest may import (besides itself). Imports point down the editor's day:
 # a phase never reaches into a later one, and nothing imports the command line.
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(),
     "models": frozenset(),
     "atomic": frozenset({"errors"}),
+    "cache": frozenset({"models", "atomic"}),
     "summarize": FOUNDATION,
     "config": FOUNDATION | {"summarize"},
     "sources": FOUNDATION | {"config", "summarize"},
     "edition": FOUNDATION | {"config", "summarize"},
     "mail": FOUNDATION | {"config", "summarize", "edition"},
-    "build": FOUNDATION | {"config", "summarize", "sources", "edition", "mail"},
+    "build": FOUNDATION | {"config", "summarize", "sources", "edition", "mail", "output"},
+    "output": FOUNDATION | {"config", "mail", "build"},
     "delivery": FOUNDATION | {"config", "summarize", "mail", "build"},
     "subscribers": FOUNDATION | {"config", "mail", "delivery"},
     "archive": FOUNDATION | {"config", "summarize", "edition", "mail", "build"},
@@ -31,7 +33,13 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 # Modules that may open sockets: fetching pages, delivering mail, and the two local servers.
 NETWORK_MODULES = frozenset({"socket", "urllib3", "smtplib", "http.server", "http.client"})
-NETWORK_ROOMS = ("sources.fetch", "delivery.transports", "preview.server", "subscribers")
+NETWORK_ROOMS = (
+    "sources.fetch",
+    "delivery.transports",
+    "preview.server",
+    "preview.pool",
+    "subscribers",
+)
 MAX_MODULE_LINES = 400
 MAX_TOP_LEVEL_MODULES = 8
 

@@ -9,8 +9,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,19 @@ def wait_for_state(server: PreviewServer, since: int) -> dict[str, Any]:
         if get_json(server, f"/version?since={since}")["version"] != since:
             return get_json(server, "/state.json")
     raise AssertionError("no rebuild seen")
+
+
+def wait_until(
+    server: PreviewServer, wanted: Callable[[dict[str, Any]], bool], what: str
+) -> dict[str, Any]:
+    """Follow rebuilds until the state is `wanted` (several may come from one edit)."""
+    deadline = time.monotonic() + TIMEOUT
+    state = get_json(server, "/state.json")
+    while not wanted(state):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {what}; last state: {state.get('error')}")
+        state = wait_for_state(server, state["version"])
+    return state
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
@@ -319,6 +333,117 @@ def test_ctrl_c_stops_cleanly(sample_copy: Path) -> None:
             process.kill()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+OVERRIDES = {
+    "digest.mjml.j2": (
+        '{% extends "default/digest.mjml.j2" %}{% block footer %}<mj-section><mj-column>'
+        "<mj-text>Override footer 77</mj-text></mj-column></mj-section>{% endblock %}"
+    ),
+    "partials/story.mjml.j2": (
+        "{% macro lead(story) %}<mj-text>Override lead 77: {{ story.title }}</mj-text>"
+        "{% endmacro %}{% macro story(story) %}<mj-text>{{ story.title }}</mj-text>{% endmacro %}"
+        "{% macro sponsor(item) %}<mj-text>{{ item.text }}</mj-text>{% endmacro %}"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERRIDES))
+@pytest.mark.parametrize("folder_exists", [True, False], ids=["folder", "no-folder"])
+def test_template_override_created_while_running_is_used(
+    sample_copy: Path, name: str, folder_exists: bool
+) -> None:
+    templates = sample_copy / "templates"
+    if not folder_exists:
+        shutil.rmtree(templates)
+    with PreviewServer(sample_copy / EDITION) as live:
+        state = get_json(live, "/state.json")
+        assert state["ok"] and "Override" not in state["html"]
+        override = templates / name
+        override.parent.mkdir(parents=True, exist_ok=True)
+        override.write_text(OVERRIDES[name], encoding="utf-8")
+        state = wait_until(live, lambda s: "Override" in s["html"], "the override in use")
+        assert state["ok"] and "77" in state["html"]
+        override.unlink()
+        state = wait_until(live, lambda s: "Override" not in s["html"], "the default again")
+        assert state["ok"] and LEAD_TITLE in state["html"]
+
+
+def test_rebuild_reads_and_summarizes_only_what_changed(live: PreviewServer) -> None:
+    root = live.edition_path.parent.parent
+    assert live.cache is not None
+    reads, summaries = live.cache.reads, live.cache.summaries
+    state = get_json(live, "/state.json")
+    read_before, summarized_before = reads.misses, summaries.misses
+    article = root / "articles" / "cop29-overtime.txt"
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    state = wait_for_state(live, state["version"])
+    assert state["ok"]
+    assert reads.misses == read_before + 1  # only the edited file was read again
+    assert summaries.misses - summarized_before <= 1  # and summarized again, if it had to be
+    expected = build_in_memory(load_edition(live.edition_path)).digest
+    assert state["html"].count("One more") == expected.html.count("One more")
+    assert state["text"] == expected.text  # the cache changes nothing in the output
+
+
+def test_connection_cap_holds(sample_copy: Path) -> None:
+    with PreviewServer(sample_copy / EDITION, watch=False, workers=2, backlog=2) as running:
+        threads_before = threading.active_count()
+        held: list[socket.socket] = []
+
+        def hold() -> None:
+            held.append(socket.create_connection(("127.0.0.1", running.port), timeout=TIMEOUT))
+
+        try:
+            # Two idle connections keep both workers reading; two more wait in the queue.
+            hold()
+            hold()
+            deadline = time.monotonic() + TIMEOUT
+            while len(running._httpd._active) < 2:  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "the workers never took the connections"
+                time.sleep(0.01)
+            hold()
+            hold()
+            for _ in range(10):  # everything beyond is turned away at once, with a 503
+                start = time.monotonic()
+                status, headers, body = request(running, "/state.json")
+                assert status == 503 and headers["retry-after"] == "1", (status, body)
+                assert b"busy" in body and time.monotonic() - start < 2
+            # No thread was started for any of the 14 connections: the pool's 2 did it all.
+            assert threading.active_count() == threads_before
+            assert len(running._httpd._threads) == 2  # type: ignore[union-attr]
+        finally:
+            for connection in held:
+                connection.close()
+        deadline = time.monotonic() + TIMEOUT
+        while (status := request(running, "/state.json")[0]) != 200:
+            assert time.monotonic() < deadline, f"still {status} after the idle clients left"
+            time.sleep(0.05)
+
+
+def test_long_polls_leave_workers_for_other_requests(sample_copy: Path) -> None:
+    with PreviewServer(sample_copy / EDITION, watch=False, workers=2) as running:
+        current = get_json(running, "/version")["version"]
+        answers: list[tuple[int, float]] = []
+
+        def long_poll() -> None:
+            start = time.monotonic()
+            status = request(running, f"/version?since={current}")[0]
+            answers.append((status, time.monotonic() - start))
+
+        pollers = [threading.Thread(target=long_poll) for _ in range(2)]
+        for poller in pollers:
+            poller.start()
+        deadline = time.monotonic() + TIMEOUT
+        while not answers:  # one of the two waits; the other is told to come back
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert answers[0][0] == 503 and answers[0][1] < 2
+        assert request(running, "/state.json")[0] == 200  # the other worker still answers
+        running.rebuild("test")
+        for poller in pollers:
+            poller.join(TIMEOUT)
+        assert [status for status, _ in answers] == [503, 200]
 
 
 # -- a real browser --------------------------------------------------------------------------------

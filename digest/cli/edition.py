@@ -63,11 +63,11 @@ def check(
     """
     import json
 
-    from digest.build import build_in_memory
+    from digest.build import build_with_saved_cache
     from digest.config import load_edition
     from digest.mail.check import Finding, exit_code_for, format_findings
 
-    result = run_reported(lambda: build_in_memory(load_edition(edition)))
+    result = run_reported(lambda: build_with_saved_cache(load_edition(edition)))
     findings = [Finding("warning", "input", warning) for warning in result.warnings]
     findings = sorted([*result.findings, *findings], key=lambda item: item.severity != "error")
     code = exit_code_for(findings, strict=strict)
@@ -101,7 +101,10 @@ def preview(
     """Preview an edition in the browser; it rebuilds as you edit. Ctrl-C stops it.
 
     Views: desktop, mobile, dark mode, plain text, MJML, checks, Gmail clipping gauge.
-    Serves on 127.0.0.1 only, writes no files and cannot send mail.
+    Saving the edition, digest.toml, an article or a template rebuilds it, including a
+    template override newly created in the publication's templates/ folder; articles that
+    did not change are not read or summarized again. Serves on 127.0.0.1 only, with a fixed
+    pool of threads, writes no files and cannot send mail.
     """
     from digest.preview.server import serve
 

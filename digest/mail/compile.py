@@ -6,9 +6,17 @@ name, so the project depends on `mjml-python` only and touches it in this one pl
 
 from __future__ import annotations
 
+import functools
+import importlib
 import logging
 import re
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from digest.errors import RenderError
 
@@ -54,11 +62,54 @@ def _protect_head_styles(html: str) -> str:
     return STYLE_TAG.sub(mark, html)
 
 
+class _ImportedOnUse(types.ModuleType):
+    """Stands in for a module until one of its attributes is used, then imports it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _imported_on_use(name: str) -> Iterator[None]:
+    """While inside, `import name` gets a stand-in; afterwards, imports are normal again."""
+    with _IMPORT_LOCK:
+        if name in sys.modules:
+            yield
+            return
+        stand_in = _ImportedOnUse(name)
+        sys.modules[name] = stand_in
+        try:
+            yield
+        finally:
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+
+
+@functools.cache
+def _premailer_class() -> Any:
+    """premailer's class, imported and made ready once per process, for as little as possible.
+
+    premailer imports `requests` (about a third of its import time) only to fetch remote
+    stylesheets, which digest never lets it do (`allow_network=False`): requests is imported
+    if premailer ever touches it, not before. And premailer validates every inline style with
+    cssutils even when told not to (`merge_styles` ignores `disable_validation`); validation
+    only logs, and compiling cssutils' validation patterns is most of the first call (~40 ms),
+    so cssutils gets no property profiles to validate against. digest is its only user here.
+    """
+    with _imported_on_use("requests"):
+        from premailer import Premailer
+    import cssutils
+
+    cssutils.profile.removeProfile(all=True)
+    return Premailer
+
+
 def inline_css(html: str) -> str:
     """Inline our rules with premailer, configured for email rather than its defaults."""
-    from premailer import Premailer
-
-    premailer = Premailer(
+    premailer = _premailer_class()(
         html=_protect_head_styles(html),
         strip_important=False,  # the default strips !important and breaks media queries
         keep_style_tags=False,  # our inline block is dropped once inlined; ignored ones stay

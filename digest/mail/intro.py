@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -27,6 +26,8 @@ def _parser() -> MarkdownIt:
 def intro_html(markdown: str) -> Markup:
     """The note as HTML for the email: Markdown rendered, then sanitized."""
     rendered = _parser().render(markdown)
+    import nh3  # only editions with an intro pay for it (start-up)
+
     clean = nh3.clean(
         rendered,
         tags=set(ALLOWED_TAGS),

@@ -125,16 +125,23 @@ async function load() {
   render(await response.json());
 }
 
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
 async function poll() {
   for (;;) {
     try {
       const response = await fetch("/version?since=" + version, {cache: "no-store"});
+      if (response.status === 503) {
+        // Busy (many tabs open): ask again when the server says, without crying "offline".
+        await sleep(1000 * (Number(response.headers.get("Retry-After")) || 1));
+        continue;
+      }
       const v = await response.json();
       if (v.version !== version) await load();
       $("offline").hidden = true;
     } catch (e) {
       $("offline").hidden = false;
-      await new Promise((done) => setTimeout(done, 1000));
+      await sleep(1000);
     }
   }
 }
@@ -227,3 +234,18 @@ PAGE_CSP = (
     "frame-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+
+# Every answer of the preview server carries these.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+# Raw email parts: nothing in them may run, and they may only be shown as a top-level page.
+RAW_CSP = (
+    "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; sandbox"
+)
+TEXT_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"

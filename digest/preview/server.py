@@ -18,15 +18,18 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs
 
 from digest.build import BuildResult, build_in_memory
+from digest.cache import BuildCache
 from digest.config import LoadedEdition, load_edition
 from digest.errors import ConfigError, DigestError, Problem
-from digest.preview.page import PAGE_CSP, PAGE_HTML
+from digest.mail.render import forget_templates
+from digest.preview.page import PAGE_CSP, PAGE_HTML, RAW_CSP, SECURITY_HEADERS, TEXT_CSP
+from digest.preview.pool import BACKLOG, BUSY_BODY, WORKERS, BoundedPoolMixIn
 from digest.preview.views import PreviewState, RebuildTiming, check_findings, state_json
 from digest.preview.watch import WatchSet, fingerprint, watch_set
 
@@ -49,28 +52,12 @@ LONG_POLL_SECONDS = 20.0
 SOCKET_TIMEOUT_SECONDS = 30.0
 # Threads get this long to finish when the server stops.
 JOIN_SECONDS = 5.0
-SEVERITIES = ("error", "warning")
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
-# Raw email parts: nothing in them may run, and they may only be shown as a top-level page.
-RAW_CSP = (
-    "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; "
-    "frame-ancestors 'none'; sandbox"
-)
-TEXT_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 # -- HTTP --------------------------------------------------------------------------------------
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(BoundedPoolMixIn, HTTPServer):
     preview: PreviewServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -149,7 +136,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
         elif path == "/version":
             since = parse_qs(query).get("since", [""])[0]
             wait = LONG_POLL_SECONDS if since.lstrip("-").isdigit() and self.command == "GET" else 0
-            version = preview.wait_for_change(int(since) if wait else -1, wait)
+            if wait and not preview.long_polls.acquire(blocking=False):
+                # Long-polls may take only part of the pool, so other requests always run.
+                retry = {"Retry-After": "1"}
+                self._send(HTTPStatus.SERVICE_UNAVAILABLE, BUSY_BODY, extra=retry)
+                return
+            try:
+                version = preview.wait_for_change(int(since) if wait else -1, wait)
+            finally:
+                if wait:
+                    preview.long_polls.release()
             state = preview.state
             body = json.dumps(
                 {"version": version, "ok": state.error is None}, ensure_ascii=False
@@ -183,7 +179,11 @@ class PreviewServer:
     edition_path: Path
     port: int | None = None
     watch: bool = True
+    workers: int = WORKERS  # requests answered at once; `backlog` more wait, the rest get 503
+    backlog: int = BACKLOG
     state: PreviewState = field(default_factory=PreviewState)
+    # Reads and summaries kept between rebuilds (None: every rebuild starts from nothing).
+    cache: BuildCache | None = field(default_factory=BuildCache)
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _stop: threading.Event = field(default_factory=threading.Event)
     _build_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -196,6 +196,8 @@ class PreviewServer:
 
     def __post_init__(self) -> None:
         self.edition_path = self.edition_path.resolve()
+        # At most half the workers wait in long-polls (one per open tab), the rest answer.
+        self.long_polls = threading.BoundedSemaphore(max(1, self.workers // 2))
 
     @property
     def url(self) -> str:
@@ -217,6 +219,8 @@ class PreviewServer:
                 "choose another --port or leave it out to use a free one"
             ) from None
         httpd.preview = self
+        httpd.workers, httpd.backlog = self.workers, self.backlog
+        httpd.start_pool()
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self._spawn("digest-preview-http", httpd.serve_forever)
@@ -234,6 +238,7 @@ class PreviewServer:
             self._changed.notify_all()
         if self._httpd is not None:
             self._httpd.shutdown()
+            self._httpd.stop_pool()
             self._httpd.server_close()
             self._httpd = None
         for thread in self._threads:
@@ -254,16 +259,22 @@ class PreviewServer:
 
     # -- building ------------------------------------------------------------------------------
 
-    def rebuild(self, reason: str = "change") -> RebuildTiming:
-        """Build in memory and publish the result (or the error, keeping the last good email)."""
+    def rebuild(self, reason: str = "change", templates: bool = False) -> RebuildTiming:
+        """Build in memory and publish the result (or the error, keeping the last good email).
+
+        Sources and summaries an edit did not touch come from the cache; `templates` says a
+        template changed, so compiled ones are dropped too.
+        """
         with self._build_lock:
             start = time.perf_counter()
+            if templates:
+                forget_templates()
             loaded: LoadedEdition | None = None
             result: BuildResult | None = None
             error: str | None = None
             try:
                 loaded = load_edition(self.edition_path)
-                result = build_in_memory(loaded)
+                result = build_in_memory(loaded, cache=self.cache)
             except DigestError as failure:
                 error = failure.message
             except Exception as failure:  # a bug in a stage must not kill the preview
@@ -342,12 +353,13 @@ class PreviewServer:
                         # The OS watches are in place: rebuild for anything edited before.
                         caught_up = True
                         if not changes and fingerprint(self._watching) != self._built_from:
-                            self.rebuild("edited while the watcher started")
+                            self.rebuild("edited while the watcher started", templates=True)
                         self._ready.set()
                     if not changes:
                         continue
-                    names = sorted({Path(path).name for _, path in changes})
-                    self.rebuild(", ".join(names))
+                    paths = {Path(path) for _, path in changes}
+                    names = ", ".join(sorted({path.name for path in paths}))
+                    self.rebuild(names, templates=any(map(self._watching.is_template, paths)))
                     if self._watching.roots() != roots:
                         break  # a new source folder: watch again with the new roots
             except Exception:  # a watched folder vanished, the OS refused a watch...

@@ -22,6 +22,10 @@ class WatchSet:
         """Is a change at `path` one to rebuild for?"""
         return path in self.files or any(path.is_relative_to(tree) for tree in self.trees)
 
+    def is_template(self, path: Path) -> bool:
+        """Is `path` in a templates folder (the publication's or the theme's)?"""
+        return any(path.is_relative_to(tree) for tree in self.trees)
+
     def roots(self) -> tuple[Path, ...]:
         """The existing folders to watch, none inside another (watched recursively)."""
         folders = {f.parent for f in self.files}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from digest.cache import BuildCache
 from digest.config import ArticleEntry, LoadedEdition
 from digest.errors import SourceError
 from digest.models import Article, ArticleOverrides, TickerItem
-from digest.sources.readers import ReadContext, read_file
+from digest.sources.readers import ReadContext, read_bytes, read_source_bytes
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +51,54 @@ def overrides_of(entry: ArticleEntry) -> ArticleOverrides:
     )
 
 
-def _read_entry(entry: ArticleEntry, loaded: LoadedEdition, context: ReadContext) -> Article:
+def read_local(path: Path, context: ReadContext, cache: BuildCache | None = None) -> Article:
+    """Read one local file; with a cache, the same bytes under the same settings read once."""
+    data = read_source_bytes(path)
+    origin = str(path)
+    if cache is None:
+        return read_bytes(data, origin=origin, context=context)
+    key = ("file", origin, hashlib.blake2b(data, digest_size=16).digest(), context)
+    return cache.reads.get(key, lambda: read_bytes(data, origin=origin, context=context))
+
+
+def read_web(
+    url: str, loaded: LoadedEdition, context: ReadContext, cache: BuildCache | None = None
+) -> Article:
+    """Read one URL through the publication's fetch cache; with a cache, each copy read once."""
+    from digest.sources.extract import CACHE_FOLDER, read_url
+    from digest.sources.fetch.cache import cache_stamp
+
+    def read() -> Article:
+        return read_url(url, context=context, cache_root=loaded.root)
+
+    # Keyed on the cached copy, so a refreshed page is read again; not yet fetched: no key.
+    stamp = cache_stamp(loaded.root / CACHE_FOLDER, url.strip())
+    if cache is None or stamp is None:
+        return read()
+    return cache.reads.get(("url", url, stamp, context), read)
+
+
+def _read_entry(
+    entry: ArticleEntry, loaded: LoadedEdition, context: ReadContext, cache: BuildCache | None
+) -> Article:
     if entry.source is not None:
-        return read_file(loaded.resolve(entry.source), context)
+        return read_local(loaded.resolve(entry.source), context, cache)
     assert entry.url is not None  # the config model guarantees one of the two
-    from digest.sources.extract import read_url
-
-    return read_url(entry.url, context=context, cache_root=loaded.root)
+    return read_web(entry.url, loaded, context, cache)
 
 
-def read_articles(loaded: LoadedEdition) -> list[SourcedArticle]:
-    """Every selected article, in the editor's order; all failures reported together."""
+def read_articles(loaded: LoadedEdition, cache: BuildCache | None = None) -> list[SourcedArticle]:
+    """Every selected article, in the editor's order; all failures reported together.
+
+    With a `cache` (the preview's), sources whose bytes did not change are not read again.
+    """
     context = read_context(loaded)
     articles: list[SourcedArticle] = []
     failures: list[str] = []
     for number, entry in enumerate(loaded.edition.articles, 1):
         key = f"articles[{number}]"
         try:
-            article = _read_entry(entry, loaded, context)
+            article = _read_entry(entry, loaded, context, cache)
         except SourceError as error:
             failures.append(f"{key}: {error}")
             continue
@@ -84,7 +117,9 @@ def read_articles(loaded: LoadedEdition) -> list[SourcedArticle]:
     return articles
 
 
-def read_ticker(loaded: LoadedEdition, articles: list[SourcedArticle]) -> list[TickerItem]:
+def read_ticker(
+    loaded: LoadedEdition, articles: list[SourcedArticle], cache: BuildCache | None = None
+) -> list[TickerItem]:
     """Ticker items in the editor's order: inline ones, and pages' ticker blocks."""
     context = read_context(loaded)
     # A page already read as an article is not read twice for its ticker block.
@@ -97,7 +132,7 @@ def read_ticker(loaded: LoadedEdition, articles: list[SourcedArticle]) -> list[T
             continue
         assert entry.source is not None
         path = loaded.resolve(entry.source)
-        article = by_source.get(str(path)) or read_file(path, context)
+        article = by_source.get(str(path)) or read_local(path, context, cache)
         if not article.ticker:
             log.warning("%s has no ticker block", entry.source)
         items.extend(replace(item, keep=entry.keep) for item in article.ticker)

@@ -44,6 +44,16 @@ def read_cache(cache_dir: Path, url: str) -> FetchResult | None:
     )
 
 
+def cache_stamp(cache_dir: Path, url: str) -> tuple[int, int, int] | None:
+    """When and how big the cached copy of `url` is (None if none): it changes on a refresh."""
+    body_path, meta_path = _cache_paths(cache_dir, url)
+    try:
+        body, meta = body_path.stat(), meta_path.stat()
+    except OSError:
+        return None
+    return body.st_mtime_ns, body.st_size, meta.st_mtime_ns
+
+
 def write_cache(cache_dir: Path, result: FetchResult) -> None:
     body_path, meta_path = _cache_paths(cache_dir, result.url)
     meta = {

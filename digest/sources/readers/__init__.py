@@ -8,7 +8,7 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import tzinfo
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Protocol
 
@@ -59,16 +59,25 @@ def sniff(data: bytes, name: str = "") -> str:
 
 
 @functools.cache
+def registered_readers() -> dict[str, EntryPoint]:
+    """Every reader installed, by kind: one scan of the installed distributions per process."""
+    readers: dict[str, EntryPoint] = {}
+    for point in entry_points(group=READER_GROUP):
+        readers.setdefault(point.name, point)  # the first one found wins, as before
+    return readers
+
+
+@functools.cache
 def get_reader(kind: str) -> Reader:
-    """The reader registered under `kind` (entry point group `digest.sources.readers`).
+    """The reader registered under `kind` (entry point group `digest.readers`).
 
     Cached: scanning installed distributions for entry points costs milliseconds per call.
     """
-    for point in entry_points(group=READER_GROUP):
-        if point.name == kind:
-            reader: Reader = point.load()
-            return reader
-    raise SourceError(f"no reader is installed for {kind} sources")
+    point = registered_readers().get(kind)
+    if point is None:
+        raise SourceError(f"no reader is installed for {kind} sources")
+    reader: Reader = point.load()
+    return reader
 
 
 def read_bytes(
