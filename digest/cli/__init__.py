@@ -12,34 +12,60 @@ import sys
 import typer
 
 from digest.cli import edition, send, start
-from digest.cli.app import app
-from digest.errors import DigestError
+from digest.cli.app import app, show_error
+from digest.cli.helptext import order_commands
+from digest.errors import DigestError, ExitCode, describe_os_error
 
-# `digest --help` lists commands in this order.
+# `digest --help` lists commands in the order of the editor's day: start a publication, make
+# the day's edition, send it, look after the list; the tools for looking closer come last.
+# A command not named here is listed just before the tools.
 COMMAND_ORDER = (
-    "build",
     "init",
-    "check",
-    "summarize",
-    "send",
-    "status",
-    "extract",
+    "theme",
     "new",
     "preview",
+    "check",
+    "build",
+    "send",
+    "status",
+    "archive",
+    "subscribers",
+    "bounces",
+    "serve-unsubscribe",
+    "extract",
+    "summarize",
 )
+FIRST_TOOL = "extract"
+
 del edition, send, start  # imported for their @app.command registrations
-app.registered_commands.sort(
-    key=lambda command: COMMAND_ORDER.index(command.name or command.callback.__name__)  # type: ignore[union-attr]
-)
+
+
+def _name(command: typer.models.CommandInfo) -> str:
+    if command.name:
+        return command.name
+    callback = command.callback
+    return (callback.__name__ if callback else "").replace("_", "-")
+
+
+def _sort_commands() -> None:
+    by_name = {_name(command): command for command in app.registered_commands}
+    ordered = order_commands(list(by_name), COMMAND_ORDER, FIRST_TOOL)
+    app.registered_commands[:] = [by_name[name] for name in ordered]
+
+
+_sort_commands()
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: no traceback for anything a person can cause."""
     try:
         app()
     except DigestError as error:  # raised outside a command body (should not happen)
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        show_error(str(error))
         sys.exit(int(error.exit_code))
+    except OSError as error:  # e.g. stdout closed or the disk full while printing
+        show_error(describe_os_error(error))
+        sys.exit(int(ExitCode.IO))
 
 
-__all__ = ["app", "main"]
+__all__ = ["COMMAND_ORDER", "app", "main"]

@@ -15,12 +15,19 @@ def build(
     edition: EditionArgument,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output folder. Default: out/<date>/ beside digest.toml."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FOLDER",
+            help="Where to write the files. Default: out/DATE/ beside digest.toml.",
+        ),
     ] = None,
 ) -> None:
-    """Build an edition: writes digest.html, .txt, .mjml, .eml and report.json.
+    """Build an edition into digest.html, digest.txt, digest.mjml, digest.eml and report.json.
 
-    Prints a summary with the HTML size against Gmail's 102,400-byte clipping limit.
+    Prints what went in, what was dropped and why, and the HTML size against Gmail's
+    102,400-byte clipping limit. The files of the folder are replaced together, so a folder
+    never mixes two builds.
     """
     from digest.build import build as run_build
     from digest.cli.summary import build_summary
@@ -39,9 +46,12 @@ def check(
         bool, typer.Option("--json", help="One JSON object with every finding, for scripts.")
     ] = False,
 ) -> None:
-    """Check an edition before sending: Gmail's size limits, images (alt, https, width),
-    links, unsubscribe link and postal address, subject and preheader, the plain-text
-    part, duplicate articles, colour contrast.
+    """Check an edition for anything that would hurt the send.
+
+    Looks at Gmail's size limits, images (alt text, https, width), links, the unsubscribe
+    link, the postal address and the sender (placeholders left from `digest init` are
+    errors), subject and preheader, the plain-text part, duplicate articles and colour
+    contrast. `digest send` refuses an edition with errors.
 
     Exit codes: 0 clean or warnings only, 1 warnings with --strict, 5 errors.
     """
@@ -75,7 +85,12 @@ def preview(
     port: Annotated[
         int | None,
         typer.Option(
-            "--port", "-p", min=1, max=65535, help="Port on 127.0.0.1. Default: a free port."
+            "--port",
+            "-p",
+            min=1,
+            max=65535,
+            metavar="PORT",
+            help="The port on 127.0.0.1 to serve on. Default: a free port.",
         ),
     ] = None,
     no_open: Annotated[
@@ -84,8 +99,8 @@ def preview(
 ) -> None:
     """Preview an edition in the browser; it rebuilds as you edit. Ctrl-C stops it.
 
-    Views: desktop, mobile, dark mode, plain text, MJML, checks, Gmail clipping gauge.
-    Serves on 127.0.0.1 only, writes no files and cannot send mail.
+    Views: desktop and phone widths, dark mode, plain text, MJML, the checks and a gauge of
+    where Gmail would clip. Serves on 127.0.0.1 only, writes no files and cannot send mail.
     """
     from digest.preview.server import serve
 

@@ -14,13 +14,24 @@ from digest.errors import DigestError, ExitCode
 
 @app.command()
 def init(
-    folder: Annotated[Path, typer.Argument(help="Folder for the new publication.")],
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FOLDER",
+            help="The folder for the new publication; created if it does not exist.",
+            show_default=False,
+        ),
+    ],
     name: Annotated[
-        str, typer.Option(help="The publication's name, shown in the masthead.")
+        str,
+        typer.Option(metavar="NAME", help="The publication's name, shown in the masthead."),
     ] = "My Daily Digest",
 ) -> None:
-    """Create a publication: a commented digest.toml, editions/ with today's example edition,
-    an example article and templates/ for theme overrides. Never overwrites a file.
+    """Create a publication: a commented digest.toml, today's example edition, example
+    articles, and templates/ for theme overrides. Never overwrites a file.
+
+    Then set your sender, postal address and unsubscribe URL in digest.toml (`digest check`
+    names what is still a placeholder), and preview the example edition.
     """
     from digest.scaffold import scaffold
 
@@ -35,7 +46,13 @@ def init(
 def _method_help() -> str:
     from digest.summarize import METHODS
 
-    return "Summary method: " + "; ".join(f"{name} = {text}" for name, text in METHODS.items())
+    return "How to summarize: " + "; ".join(f"{name}: {text}" for name, text in METHODS.items())
+
+
+def _default_method() -> str:
+    from digest.summarize import DEFAULT_METHOD
+
+    return DEFAULT_METHOD
 
 
 @app.command("summarize")
@@ -43,23 +60,32 @@ def summarize_command(
     file: Annotated[
         str,
         typer.Argument(
-            help="Plain-text article, paragraphs separated by blank lines; '-' reads stdin."
+            metavar="FILE",
+            help="A plain-text article, paragraphs separated by blank lines; - reads stdin.",
         ),
     ] = "-",
     max_chars: Annotated[
         int,
         typer.Option(
-            "--max-chars", min=1, help="Hard limit on the summary's length, in characters."
+            "--max-chars",
+            min=1,
+            metavar="N",
+            help="The longest the summary may be, in characters.",
         ),
     ] = 350,
-    method: Annotated[str | None, typer.Option("--method", help=_method_help())] = None,
+    method: Annotated[
+        str, typer.Option("--method", metavar="METHOD", help=_method_help())
+    ] = _default_method(),
 ) -> None:
     """Print the summary of one article, as the build would make it.
 
-    Example: digest summarize story.txt --max-chars 280 --method lead
+    The article is plain text with a blank line between paragraphs; the summary keeps the
+    article's order and never cuts a word.
+
+    Example:
+      digest summarize story.txt --max-chars 280 --method lead
     """
     from digest.errors import SourceError
-    from digest.summarize import DEFAULT_METHOD
     from digest.summarize.command import summarize_text
 
     def run() -> str:
@@ -67,7 +93,7 @@ def summarize_command(
             text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise SourceError(f"{file}: cannot read the article ({error})") from None
-        return summarize_text(text, max_chars, method or DEFAULT_METHOD)
+        return summarize_text(text, max_chars, method)
 
     typer.echo(run_reported(run))
 
@@ -77,6 +103,7 @@ def extract_command(
     inputs: Annotated[
         list[str],
         typer.Argument(
+            metavar="SOURCE",
             help="Pages, feeds or article files: local paths or http(s) URLs.",
             show_default=False,
         ),
@@ -85,10 +112,19 @@ def extract_command(
         bool, typer.Option("--json", help="One JSON object per line instead of a report.")
     ] = False,
     max_chars: Annotated[
-        int, typer.Option("--max-chars", min=1, help="Length limit of each summary.")
+        int,
+        typer.Option(
+            "--max-chars",
+            min=1,
+            metavar="N",
+            help="The longest each summary may be, in characters.",
+        ),
     ] = 350,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Read URLs from the cache only; no network.")
+        bool,
+        typer.Option(
+            "--offline", help="Read URLs from the fetch cache only; never use the network."
+        ),
     ] = False,
 ) -> None:
     """Show what digest reads from pages, feeds and files: title, date, author, summary, body.
@@ -96,7 +132,8 @@ def extract_command(
     Use it to see why a page came out wrong. Exits 3 (after printing the others) if any
     input could not be read.
 
-    Example: digest extract https://example.org/story page.html.gz feed.xml --json
+    Example, one JSON line per article:
+      digest extract https://example.org/story page.html.gz feed.xml --json
     """
     from digest.config import find_publication
     from digest.sources.extract import ExtractResult, cache_settings, default_context, extract
@@ -131,26 +168,42 @@ def new_command(
         list[str] | None,
         typer.Option(
             "--from",
-            help="A feed, page URL or local file to take candidates from (repeatable).",
+            metavar="SOURCE",
+            help="A feed, a page URL or a local file to take candidates from. Repeat it for "
+            "more. Local files are named as `source` in the draft, so the build reads them, "
+            "not the live page. Default: none, for an empty draft to fill in by hand.",
             show_default=False,
         ),
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Only feed entries newer than this: 24h, 2d, 1w, or a date."),
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only feed entries newer than this: 24h, 90m, 2d, 1w, or a date. "
+            "Default: every entry.",
+        ),
     ] = None,
     edition_date: Annotated[
         str | None,
-        typer.Option("--date", help="The edition's date, YYYY-MM-DD. Default: today."),
+        typer.Option("--date", metavar="YYYY-MM-DD", help="The edition's date. Default: today."),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the edition file if it already exists.")
     ] = False,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Read URLs from the cache only; no network.")
+        bool,
+        typer.Option(
+            "--offline", help="Read URLs from the fetch cache only; never use the network."
+        ),
     ] = False,
     folder: Annotated[
-        Path, typer.Option("--dir", help="The publication folder (where digest.toml is).")
+        Path,
+        typer.Option(
+            "--dir",
+            metavar="FOLDER",
+            help="The publication folder (where digest.toml is, or below it).",
+        ),
     ] = Path("."),
 ) -> None:
     """Draft an edition file from feeds, URLs or files, with summaries filled in.
@@ -158,7 +211,9 @@ def new_command(
     Candidates are deduplicated; delete or reorder them in the file, then `digest build`.
     Never overwrites an existing edition without --force.
 
-    Example: digest new --from https://example.org/feed.xml --from story.html --since 24h
+    Examples:
+      digest new --from https://example.org/feed.xml --since 24h
+      digest new --from saved-page.html.gz --date 2024-11-22
     """
     from datetime import date
 
