@@ -511,14 +511,14 @@ def test_next_address_tried_when_one_refuses(monkeypatch: pytest.MonkeyPatch, se
         return real(host, want, *args, **kwargs)  # type: ignore[arg-type]
 
     calls: list[str] = []
-    original = module._pool
+    original = module._open
 
-    def spy(target: object, address: object, settings: FetchSettings) -> object:
+    def spy(target: object, address: object, settings: FetchSettings, deadline: object) -> object:
         calls.append(str(address))
-        return original(target, address, settings)  # type: ignore[arg-type]
+        return original(target, address, settings, deadline)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake)
-    monkeypatch.setattr(module, "_pool", spy)
+    monkeypatch.setattr(module, "_open", spy)
     result = fetch(f"http://dual.test:{port}/ok", settings=LOCAL)
     assert result.data == PAGE
     assert calls == ["::1", "127.0.0.1"]

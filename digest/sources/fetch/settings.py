@@ -9,7 +9,8 @@ USER_AGENT = "digest/0.1 (+https://github.com/digest-newsletter/digest)"
 # Long enough for a slow news site, short enough that a dead host doesn't stall a build.
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 20.0
-# A slow-drip server can keep each read under READ_TIMEOUT forever; this caps the whole fetch.
+# A slow-drip server can keep each read under READ_TIMEOUT for ever; this one deadline covers
+# the whole fetch: connecting, TLS, the request, the headers, the body and every redirect.
 TOTAL_TIMEOUT = 60.0
 # Real article pages are well under 5 MB; more is a download, not an article. Applies to the
 # bytes on the wire and again to the bytes after gzip/deflate decoding (decompression bombs).
