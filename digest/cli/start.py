@@ -135,8 +135,7 @@ def extract_command(
     Example, one JSON line per article:
       digest extract https://example.org/story page.html.gz feed.xml --json
     """
-    from digest.config import find_publication
-    from digest.sources.extract import ExtractResult, cache_settings, default_context, extract
+    from digest.sources.extract import ExtractResult, default_context, default_settings, extract
 
     def show(result: ExtractResult) -> None:
         if json_lines:
@@ -147,12 +146,10 @@ def extract_command(
             typer.secho(f"error: {result.to_text()}", fg=typer.colors.RED, err=True)
 
     def run() -> list[ExtractResult]:
-        publication = find_publication(Path.cwd())
-        settings = cache_settings(publication.parent if publication else None, offline=offline)
         return extract(
             inputs,
             context=default_context(),
-            settings=settings,
+            settings=default_settings(offline=offline),
             summary_chars=max_chars,
             on_result=show,
         )

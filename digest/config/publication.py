@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from digest.config.access import FetchConfig, SourcesConfig
 from digest.summarize import DEFAULT_METHOD, METHODS
 
 PUBLICATION_FILE = "digest.toml"
@@ -127,6 +128,8 @@ class Publication(StrictModel):
     brand: Brand = Brand()
     unsubscribe: Unsubscribe = Unsubscribe()
     delivery: Delivery = Delivery()
+    fetch: FetchConfig = FetchConfig()
+    sources: SourcesConfig = SourcesConfig()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

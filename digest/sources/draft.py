@@ -14,7 +14,8 @@ from digest.config import Publication, find_publication, load_publication
 from digest.errors import ConfigError, DigestError, ExitCode, Problem, SourceError
 from digest.models import Article
 from digest.sources.dedupe import canonical_url, dedupe_articles
-from digest.sources.extract import cache_settings, is_url, read_any, summary_of
+from digest.sources.extract import is_url, read_any, summary_of
+from digest.sources.fetch.settings import publication_settings
 from digest.sources.readers import ReadContext
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def new_edition(
         )
     cutoff = parse_since(since, now) if since else None
     context = ReadContext(tz=publication.tz, base_url=publication.base_url)
-    settings = cache_settings(root, offline=offline)
+    settings = publication_settings(publication.fetch, root, offline=offline)
     found: list[tuple[Article, str | None]] = []
     failures: list[str] = []
     for source in sources:

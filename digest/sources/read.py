@@ -49,8 +49,10 @@ def _read_entry(entry: ArticleEntry, loaded: LoadedEdition, context: ReadContext
         return read_file(loaded.resolve(entry.source), context)
     assert entry.url is not None  # the config model guarantees one of the two
     from digest.sources.extract import read_url
+    from digest.sources.fetch.settings import publication_settings
 
-    return read_url(entry.url, context=context, cache_root=loaded.root)
+    settings = publication_settings(loaded.publication.fetch, loaded.root)
+    return read_url(entry.url, context=context, settings=settings)
 
 
 def read_articles(loaded: LoadedEdition) -> list[SourcedArticle]:

@@ -13,12 +13,14 @@ import logging
 import socket
 import ssl
 import zlib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
+from digest.config.access import HostAllowList
 from digest.errors import SourceError
 from digest.sources.fetch.deadline import Deadline, DeadlineSocket, connect
-from digest.sources.fetch.policy import IPAddress, Target, parse_url, resolve_all
+from digest.sources.fetch.policy import IPAddress, Target, listed, parse_url, resolve_all
 from digest.sources.fetch.settings import (
     ACCEPT,
     READ_CHUNK,
@@ -150,12 +152,29 @@ def _content_type(header: str | None) -> tuple[str | None, str | None]:
     return kind.strip().lower() or None, charset
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One hop's answer, and whether its host was one the editor opted in."""
+
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    listed: bool
+
+
 def _request(
-    url: str, settings: FetchSettings, deadline: Deadline
-) -> tuple[int, dict[str, str], bytes]:
-    """One GET without following redirects: status, headers (lower-case names), decoded body."""
+    url: str, settings: FetchSettings, deadline: Deadline, allow: HostAllowList
+) -> _Answer:
+    """One GET without following redirects: status, headers and the decoded body."""
     target = parse_url(url)
-    addresses = resolve_all(target.host, target.port, allow_private=settings.allow_private)
+    addresses = resolve_all(
+        target.host,
+        target.port,
+        allow_private=settings.allow_private,
+        allow=allow,
+        withdrawn=settings.allow if allow is not settings.allow else HostAllowList(),
+    )
+    opted_in = listed(target.host, addresses, allow)
     headers = {
         "Host": target.host_header,
         "User-Agent": settings.user_agent,
@@ -173,12 +192,12 @@ def _request(
         response = connection.getresponse()
         answer = {name.lower(): value for name, value in response.getheaders()}
         if response.status in REDIRECT_STATUSES:
-            return response.status, answer, b""
+            return _Answer(response.status, answer, b"", opted_in)
         _check_answer(url, response, answer, settings)
         body = _BodyReader(answer.get("content-encoding", "").strip().lower(), url, settings)
         while chunk := response.read1(READ_CHUNK):
             body.feed(chunk)
-        return response.status, answer, body.finish()
+        return _Answer(response.status, answer, body.finish(), opted_in)
     except SourceError:
         raise
     except (OSError, http.client.HTTPException) as error:
@@ -229,14 +248,21 @@ def fetch_network(url: str, settings: FetchSettings) -> FetchResult:
     deadline = Deadline(settings.total_timeout)
     current = url
     seen = {current}
+    # Opted-in hosts are reachable only along a chain of opted-in hosts: once a hop is on
+    # the public web, a redirect from it never leads into a private network.
+    allow = settings.allow
     for _hop in range(settings.max_redirects + 1):
-        status, headers, body = _request(current, settings, deadline)
-        if status not in REDIRECT_STATUSES:
-            kind, charset = _content_type(headers.get("content-type"))
-            return FetchResult(url, current, body, kind, charset)
-        location = headers.get("location")
+        answer = _request(current, settings, deadline, allow)
+        if not answer.listed:
+            allow = HostAllowList()
+        if answer.status not in REDIRECT_STATUSES:
+            kind, charset = _content_type(answer.headers.get("content-type"))
+            return FetchResult(url, current, answer.body, kind, charset)
+        location = answer.headers.get("location")
         if not location:
-            raise SourceError(f"{current}: the server redirected ({status}) without a Location")
+            raise SourceError(
+                f"{current}: the server redirected ({answer.status}) without a Location"
+            )
         following = urljoin(current, location.strip())
         if following in seen:
             raise SourceError(f"{url}: redirect loop ({current} -> {following})")
