@@ -118,3 +118,13 @@ def test_send_needs_a_list_or_a_test_address(sample_copy: Path) -> None:
     result = runner.invoke(app, ["send", str(sample_copy / "editions" / "2024-11-22.toml")])
     assert result.exit_code == ExitCode.CONFIG
     assert "--to LIST.csv or --test ADDRESS" in result.output
+
+
+def test_source_outside_the_publication_exits_2_naming_the_entry(
+    make_publication: PublicationFactory,
+) -> None:
+    edition = make_publication('[[articles]]\nsource = "../../../../../../../../etc/passwd"\n')
+    result = runner.invoke(app, ["build", str(edition)])
+    assert result.exit_code == ExitCode.CONFIG
+    assert "articles[1].source" in result.output and "outside the publication" in result.output
+    assert "root:" not in result.output and "Traceback" not in result.output

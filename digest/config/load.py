@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from digest.config.access import inside
 from digest.config.edition import EditionFile, LoadedEdition
 from digest.config.publication import PUBLICATION_FILE, Publication
 from digest.errors import ConfigError, Problem
@@ -87,9 +88,11 @@ def _edition_date(path: Path, edition: EditionFile | None) -> dt.date | None:
     return None
 
 
-def _missing_files(data: dict[str, Any], path: Path) -> list[Problem]:
-    """Source files that don't exist, checked on the raw data so they are reported even
-    when other keys of the same edition are invalid."""
+def _source_problems(data: dict[str, Any], path: Path, roots: list[Path] | None) -> list[Problem]:
+    """Source files that don't exist or lie outside the publication, checked on the raw data
+    so they are reported even when other keys of the same edition are invalid.
+
+    `roots` are the folders sources may come from (None: the publication is unknown)."""
     problems = []
     for table in ("articles", "ticker"):
         entries = data.get(table)
@@ -97,11 +100,23 @@ def _missing_files(data: dict[str, Any], path: Path) -> list[Problem]:
             continue
         for number, entry in enumerate(entries, 1):
             source = entry.get("source") if isinstance(entry, dict) else None
-            if isinstance(source, str) and not (path.parent / source).is_file():
-                problems.append(
-                    Problem(str(path), f"{table}[{number}].source", f"file not found: {source}")
-                )
+            if not isinstance(source, str) or "\0" in source:
+                continue
+            key = f"{table}[{number}].source"
+            target = (path.parent / source).resolve()  # symlinks followed before the check
+            if roots is not None and not inside(target, roots):
+                problems.append(Problem(str(path), key, _outside(source, target, roots[0])))
+            elif not target.is_file():
+                problems.append(Problem(str(path), key, f"file not found: {source}"))
     return problems
+
+
+def _outside(source: str, target: Path, root: Path) -> str:
+    return (
+        f"{source} is {target}, outside the publication folder {root}; local sources must "
+        "stay inside it. Move the file into the publication, or, if that folder belongs to "
+        f'it, list it in digest.toml: [sources] allow_paths = ["{target.parent}"]'
+    )
 
 
 def load_edition(edition_path: Path, publication_path: Path | None = None) -> LoadedEdition:
@@ -133,7 +148,10 @@ def load_edition(edition_path: Path, publication_path: Path | None = None) -> Lo
             edition = EditionFile.model_validate(data)
         except ValidationError as error:
             problems.extend(_problems_from(error, edition_path))
-        problems.extend(_missing_files(data, edition_path))
+        roots = None
+        if publication is not None and publication_path is not None:
+            roots = publication.sources.roots(publication_path.parent)
+        problems.extend(_source_problems(data, edition_path, roots))
     if edition is not None and not edition.articles and not edition.ticker:
         problems.append(
             Problem(str(edition_path), "articles", "the edition selects no articles or ticker")

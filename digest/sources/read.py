@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from digest.config import ArticleEntry, LoadedEdition
+from digest.config.access import inside
 from digest.errors import SourceError
 from digest.models import Article, ArticleOverrides, TickerItem
 from digest.sources.readers import ReadContext, read_file
@@ -44,9 +46,20 @@ def overrides_of(entry: ArticleEntry) -> ArticleOverrides:
     )
 
 
+def local_source(loaded: LoadedEdition, relative: str) -> Path:
+    """The file a `source` names, refused if it lies outside the publication's folders.
+
+    Loading the edition checked this already; checked again here, when the file is opened,
+    so a symlink swapped in between cannot lead outside."""
+    path = loaded.resolve(relative)
+    if not inside(path, loaded.publication.sources.roots(loaded.root)):
+        raise SourceError(f"{relative}: outside the publication folder {loaded.root}")
+    return path
+
+
 def _read_entry(entry: ArticleEntry, loaded: LoadedEdition, context: ReadContext) -> Article:
     if entry.source is not None:
-        return read_file(loaded.resolve(entry.source), context)
+        return read_file(local_source(loaded, entry.source), context)
     assert entry.url is not None  # the config model guarantees one of the two
     from digest.sources.extract import read_url
     from digest.sources.fetch.settings import publication_settings
@@ -94,7 +107,7 @@ def read_ticker(loaded: LoadedEdition, articles: list[SourcedArticle]) -> list[T
             items.append(TickerItem(text=entry.text, url=entry.url, origin=origin))
             continue
         assert entry.source is not None
-        path = loaded.resolve(entry.source)
+        path = local_source(loaded, entry.source)
         article = by_source.get(str(path)) or read_file(path, context)
         if not article.ticker:
             log.warning("%s has no ticker block", entry.source)
