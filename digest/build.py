@@ -125,14 +125,16 @@ def build_in_memory(
     *,
     unsubscribe_url: str | None = None,
     recipient: str = PLACEHOLDER_RECIPIENT,
+    offline: bool = False,
 ) -> BuildResult:
-    """Run the whole pipeline for one loaded edition; nothing is written."""
+    """Run the whole pipeline for one loaded edition; nothing is written.
+
+    `offline` reads web pages from the fetch cache only (local files as always)."""
     timer = StageTimer()
     publication = loaded.publication
-    warnings: list[str] = []
 
     with timer.stage("read"):
-        articles = read_articles(loaded)
+        articles, warnings = read_articles(loaded, offline=offline)
         ticker = read_ticker(loaded, articles)
     with timer.stage("summarize"):
         selected, summary_warnings = summarize_articles(articles, publication)
@@ -265,12 +267,14 @@ def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     return files
 
 
-def build(edition_path: Path, out_dir: Path | None = None) -> tuple[BuildResult, dict[str, Path]]:
+def build(
+    edition_path: Path, out_dir: Path | None = None, *, offline: bool = False
+) -> tuple[BuildResult, dict[str, Path]]:
     """`digest build`: load, run the pipeline, write the files."""
     start = time.perf_counter()
     loaded = load_edition(edition_path)
     load_ms = (time.perf_counter() - start) * 1000
-    result = build_in_memory(loaded)
+    result = build_in_memory(loaded, offline=offline)
     result = replace(result, timings_ms={"load": load_ms, **result.timings_ms})
     files = write_build(result, out_dir or default_output(loaded))
     return result, files

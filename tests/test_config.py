@@ -168,5 +168,5 @@ def test_allow_paths_opens_a_shared_folder(
 
     from digest.sources.read import read_articles
 
-    articles = read_articles(loaded)
+    articles, _warnings = read_articles(loaded)
     assert [item.article.title for item in articles] == ["Shared wire story"] * 2

@@ -9,6 +9,15 @@ import typer
 
 from digest.cli.app import EditionArgument, app, run_reported
 
+OfflineOption = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Read web pages from the fetch cache only, never the network; an article not "
+        "in the cache is built from the edition's title and summary when it has both.",
+    ),
+]
+
 
 @app.command()
 def build(
@@ -22,6 +31,7 @@ def build(
             help="Where to write the files. Default: out/DATE/ beside digest.toml.",
         ),
     ] = None,
+    offline: OfflineOption = False,
 ) -> None:
     """Build an edition into digest.html, digest.txt, digest.mjml, digest.eml and report.json.
 
@@ -32,7 +42,7 @@ def build(
     from digest.build import build as run_build
     from digest.cli.summary import build_summary
 
-    result, files = run_reported(lambda: run_build(edition, out))
+    result, files = run_reported(lambda: run_build(edition, out, offline=offline))
     typer.echo(build_summary(result, files))
 
 
@@ -45,6 +55,7 @@ def check(
     json_output: Annotated[
         bool, typer.Option("--json", help="One JSON object with every finding, for scripts.")
     ] = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Check an edition for anything that would hurt the send.
 
@@ -61,7 +72,7 @@ def check(
     from digest.config import load_edition
     from digest.mail.check import Finding, exit_code_for, format_findings
 
-    result = run_reported(lambda: build_in_memory(load_edition(edition)))
+    result = run_reported(lambda: build_in_memory(load_edition(edition), offline=offline))
     findings = [Finding("warning", "input", warning) for warning in result.warnings]
     findings = sorted([*result.findings, *findings], key=lambda item: item.severity != "error")
     code = exit_code_for(findings, strict=strict)
@@ -96,6 +107,7 @@ def preview(
     no_open: Annotated[
         bool, typer.Option("--no-open", help="Print the URL but don't open a browser.")
     ] = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Preview an edition in the browser; it rebuilds as you edit. Ctrl-C stops it.
 
@@ -107,5 +119,5 @@ def preview(
     def ready(url: str) -> None:
         typer.echo(f"Previewing {edition} at {url} (Ctrl-C to stop)")
 
-    run_reported(lambda: serve(edition, port, not no_open, ready))
+    run_reported(lambda: serve(edition, port, not no_open, ready, offline=offline))
     typer.echo("Preview stopped.")

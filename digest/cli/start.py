@@ -237,6 +237,8 @@ def new_command(
         typer.secho(f"error: {failure}", fg=typer.colors.RED, err=True)
     for duplicate in draft.duplicates:
         typer.echo(f"left out (duplicate): {duplicate.title}", err=True)
+    for warning in draft.warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     typer.echo(f"wrote {draft.path} with {len(draft.articles)} articles")
     if draft.exit_code != ExitCode.OK:
         raise typer.Exit(int(draft.exit_code))

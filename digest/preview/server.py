@@ -183,6 +183,7 @@ class PreviewServer:
     edition_path: Path
     port: int | None = None
     watch: bool = True
+    offline: bool = False  # web pages from the fetch cache only
     state: PreviewState = field(default_factory=PreviewState)
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -263,7 +264,7 @@ class PreviewServer:
             error: str | None = None
             try:
                 loaded = load_edition(self.edition_path)
-                result = build_in_memory(loaded)
+                result = build_in_memory(loaded, offline=self.offline)
             except DigestError as failure:
                 error = failure.message
             except Exception as failure:  # a bug in a stage must not kill the preview
@@ -360,9 +361,11 @@ def serve(
     port: int | None,
     open_browser: bool,
     on_ready: Callable[[str], None],
+    *,
+    offline: bool = False,
 ) -> None:
     """`digest preview`: serve until Ctrl-C, then stop cleanly."""
-    server = PreviewServer(edition_path, port=port)
+    server = PreviewServer(edition_path, port=port, offline=offline)
     try:
         url = server.start()
         on_ready(url)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from digest.config import Publication, find_publication, load_publication
+from digest.config.access import inside
 from digest.errors import ConfigError, DigestError, ExitCode, Problem, SourceError
 from digest.models import Article
 from digest.sources.dedupe import canonical_url, dedupe_articles
@@ -36,6 +37,7 @@ class Draft:
     articles: tuple[Article, ...]
     duplicates: tuple[Article, ...] = ()
     failures: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()  # written, but worth a look before building
 
     @property
     def exit_code(self) -> ExitCode:
@@ -104,10 +106,12 @@ def render_draft(
         lines += ["", "[[articles]]"]
         if any(facts):
             lines.append("# " + _comment(" | ".join(fact for fact in facts if fact)))
+        # A saved page is read from the file, never fetched again (the live page may be
+        # behind a paywall now); its canonical URL, when it names one, is only the link.
+        if local_source is not None:
+            lines.append(f"source = {toml_string(os.path.relpath(local_source, edition_dir))}")
         if article.url is not None:
             lines.append(f"url = {toml_string(canonical_url(article.url))}")
-        elif local_source is not None:
-            lines.append(f"source = {toml_string(os.path.relpath(local_source, edition_dir))}")
         lines.append(f"title = {toml_string(article.title)}")
         if summary:
             lines.append(f"summary = {toml_string(summary)}")
@@ -189,8 +193,15 @@ def new_edition(
         )
         for article in kept
     ]
+    roots = publication.sources.roots(root)
+    warnings = tuple(
+        f"{local} is outside the publication folder {root}: move it into the folder, or "
+        "list its folder in digest.toml [sources] allow_paths, before `digest build`"
+        for local in dict.fromkeys(local for _article, local, _summary in entries)
+        if local is not None and not inside(Path(local), roots)
+    )
     text = render_draft(edition_date, entries, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write(path, text, force=force)
     log.debug("wrote %s with %d articles", path, len(kept))
-    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures))
+    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures), warnings)

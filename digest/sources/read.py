@@ -10,6 +10,7 @@ from digest.config import ArticleEntry, LoadedEdition
 from digest.config.access import inside
 from digest.errors import SourceError
 from digest.models import Article, ArticleOverrides, TickerItem
+from digest.sources.fetch.settings import FetchSettings, publication_settings
 from digest.sources.readers import ReadContext, read_file
 
 log = logging.getLogger(__name__)
@@ -57,29 +58,49 @@ def local_source(loaded: LoadedEdition, relative: str) -> Path:
     return path
 
 
-def _read_entry(entry: ArticleEntry, loaded: LoadedEdition, context: ReadContext) -> Article:
+def _read_entry(
+    entry: ArticleEntry, loaded: LoadedEdition, context: ReadContext, settings: FetchSettings
+) -> Article:
     if entry.source is not None:
         return read_file(local_source(loaded, entry.source), context)
     assert entry.url is not None  # the config model guarantees one of the two
     from digest.sources.extract import read_url
-    from digest.sources.fetch.settings import publication_settings
 
-    settings = publication_settings(loaded.publication.fetch, loaded.root)
     return read_url(entry.url, context=context, settings=settings)
 
 
-def read_articles(loaded: LoadedEdition) -> list[SourcedArticle]:
-    """Every selected article, in the editor's order; all failures reported together."""
+def from_the_edition(entry: ArticleEntry) -> Article | None:
+    """The article as the editor wrote it (title and summary), for when it cannot be read."""
+    if not (entry.title and entry.summary):
+        return None
+    return Article(title=entry.title, url=entry.url, source=entry.url or entry.source or "")
+
+
+def read_articles(
+    loaded: LoadedEdition, *, offline: bool = False
+) -> tuple[list[SourcedArticle], list[str]]:
+    """Every selected article in the editor's order, and warnings about the inputs.
+
+    An article that cannot be read is built from the edition's `title` and `summary` when
+    it has both (with a warning); the others fail together, every one named. `offline`
+    reads web pages from the fetch cache only.
+    """
     context = read_context(loaded)
+    settings = publication_settings(loaded.publication.fetch, loaded.root, offline=offline)
     articles: list[SourcedArticle] = []
     failures: list[str] = []
+    warnings: list[str] = []
     for number, entry in enumerate(loaded.edition.articles, 1):
         key = f"articles[{number}]"
         try:
-            article = _read_entry(entry, loaded, context)
+            article = _read_entry(entry, loaded, context, settings)
         except SourceError as error:
-            failures.append(f"{key}: {error}")
-            continue
+            fallback = from_the_edition(entry)
+            if fallback is None:
+                failures.append(f"{key}: {error}")
+                continue
+            warnings.append(f"{key}: {error}; built from the edition's title and summary")
+            article = fallback
         if not (entry.title or article.title):
             failures.append(
                 f"{key}: no headline found in {entry.source or entry.url}; "
@@ -90,9 +111,12 @@ def read_articles(loaded: LoadedEdition) -> list[SourcedArticle]:
     if failures:
         raise SourceError(
             f"{len(failures)} of {len(loaded.edition.articles)} articles could not be read "
-            f"({loaded.edition_path.name}):\n" + "\n".join(f"  - {line}" for line in failures)
+            f"({loaded.edition_path.name}):\n"
+            + "\n".join(f"  - {line}" for line in failures)
+            + "\nAn article whose entry has a `title` and a `summary` is built from those when "
+            "it cannot be read; or remove the entry."
         )
-    return articles
+    return articles, warnings
 
 
 def read_ticker(loaded: LoadedEdition, articles: list[SourcedArticle]) -> list[TickerItem]:
