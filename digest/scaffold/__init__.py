@@ -10,7 +10,8 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
-from digest.errors import DigestError, ExitCode
+from digest.atomic import write_atomic
+from digest.errors import DigestError, ExitCode, OutputError, describe_os_error
 
 # The scaffold's file contents live as package data; {name} and {date} are filled in.
 SCAFFOLD_PACKAGE = "digest.scaffold.starter_files"
@@ -41,11 +42,13 @@ def scaffold(folder: Path, *, name: str, today: date | None = None) -> list[Path
     created = []
     for path, source in targets.items():
         text = (files(SCAFFOLD_PACKAGE) / source).read_text(encoding="utf-8")
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with path.open("x", encoding="utf-8") as handle:  # "x": never clobber a file
-                handle.write(text.replace("{name}", name).replace("{date}", day))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = text.replace("{name}", name).replace("{date}", day).encode("utf-8")
+            write_atomic(path, data, private=False, exclusive=True)  # never clobber a file
+        except FileExistsError:
+            raise DigestError(f"refusing to overwrite {path}, created meanwhile") from None
         except OSError as error:
-            raise DigestError(f"cannot create {path}: {error.strerror}") from None
+            raise OutputError(describe_os_error(error, "cannot create")) from None
         created.append(path)
     return created

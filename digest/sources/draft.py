@@ -10,9 +10,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from digest.atomic import write_atomic
 from digest.config import Publication, find_publication, load_publication
 from digest.config.access import inside
-from digest.errors import ConfigError, DigestError, ExitCode, Problem, SourceError
+from digest.errors import (
+    ConfigError,
+    DigestError,
+    ExitCode,
+    OutputError,
+    Problem,
+    SourceError,
+    describe_os_error,
+)
 from digest.models import Article
 from digest.sources.dedupe import canonical_url, dedupe_articles
 from digest.sources.extract import is_url, read_any, summary_of
@@ -120,19 +129,14 @@ def render_draft(
 
 def _write(path: Path, text: str, *, force: bool) -> None:
     """Write all or nothing; without `force`, never replace a file (even one made meanwhile)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
     try:
-        if force:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)  # fails if the file appeared since the check
+        write_atomic(path, text.encode("utf-8"), private=False, exclusive=not force)
     except FileExistsError:
         raise DigestError(
             f"{path} already exists; use --force to replace it", exit_code=ExitCode.CONFIG
         ) from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    except OSError as error:
+        raise OutputError(describe_os_error(error, "cannot write")) from None
 
 
 def _publication(folder: Path) -> tuple[Publication, Path]:
