@@ -212,17 +212,16 @@ def new_command(
       digest new --from https://example.org/feed.xml --since 24h
       digest new --from saved-page.html.gz --date 2024-11-22
     """
-    from datetime import date
-
+    from digest.config.dates import parse_iso_date
     from digest.sources.draft import Draft, new_edition
 
     def run() -> Draft:
         day = None
         if edition_date is not None:
             try:
-                day = date.fromisoformat(edition_date)
-            except ValueError:
-                raise DigestError(f"--date {edition_date!r}: use the form YYYY-MM-DD") from None
+                day = parse_iso_date(edition_date)
+            except ValueError as error:
+                raise DigestError(f"--date: {error}") from None
         return new_edition(
             sources or [],
             folder=folder,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from digest.config.dates import iso_date_value
 from digest.config.publication import Publication, StrictModel, check_link, check_web_url
 
 
@@ -64,6 +65,11 @@ class EditionFile(StrictModel):
     preheader: str | None = None
     articles: list[ArticleEntry] = Field(default_factory=list)
     ticker: list[TickerEntry] = Field(default_factory=list)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> dt.date | None:
+        return iso_date_value(value)
 
     @field_validator("subject", "preheader")
     @classmethod
