@@ -94,6 +94,7 @@ OS_ERROR_ADVICE = {
     errno.ENOENT: "no such file or folder",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
     errno.EISDIR: "it is a folder, not a file",
+    errno.EEXIST: "a file of that name is in the way",
 }
 
 

@@ -40,7 +40,14 @@ def init(
     for path in created:
         typer.echo(f"  {path}")
     edition = next(path for path in created if path.parent.name == "editions")
-    typer.echo(f"\nNext: edit {edition}, then run: digest build {edition}")
+    settings = folder / "digest.toml"
+    typer.echo(
+        f"\nBefore the first send, set in {settings}: `from`, [brand] postal_address and "
+        "[unsubscribe] url (they are placeholders now).\nNext:"
+    )
+    typer.echo(f"  digest preview {edition}   # see the example edition; it updates as you edit")
+    typer.echo(f"  digest check {edition}     # what to fix before sending")
+    typer.echo(f"  digest build {edition}     # write the email files to {folder / 'out'}/")
 
 
 def _method_help() -> str:
