@@ -254,3 +254,43 @@ def test_offline_build_uses_the_cache_and_the_editors_words(
     assert f"articles[2]: {never_fetched}: not in the cache" in offline.output
     checked = runner.invoke(app, ["check", str(edition), "--offline"])
     assert "built from the edition's title and summary" in checked.output
+
+
+def test_a_bug_is_one_line_without_a_traceback_unless_verbose(
+    sample_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import digest.build
+    from digest.cli import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("missing-piece")
+
+    monkeypatch.setattr(digest.build, "build", broken)
+    edition = str(sample_copy / "editions" / "2024-11-22.toml")
+    monkeypatch.setattr("sys.argv", ["digest", "build", edition])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == ExitCode.BUG
+    error = capsys.readouterr().err
+    assert "digest failed unexpectedly (KeyError: 'missing-piece')" in error
+    assert "--verbose" in error and "Traceback" not in error
+    monkeypatch.setattr("sys.argv", ["digest", "--verbose", "build", edition])
+    with pytest.raises(KeyError):
+        main()
+
+
+def test_a_folder_as_source_is_named(make_publication: PublicationFactory) -> None:
+    edition = make_publication('[[articles]]\nsource = "../articles"\n', files={"articles/a": ""})
+    result = runner.invoke(app, ["build", str(edition)])
+    assert result.exit_code == ExitCode.CONFIG
+    assert "../articles is a folder, not a file" in result.output
+
+
+def test_control_characters_in_one_line_fields_are_named(
+    make_publication: PublicationFactory,
+) -> None:
+    edition = make_publication('subject = "Hello\\u202eevil"\n[[ticker]]\ntext = "a\\u2028b"\n')
+    result = runner.invoke(app, ["build", str(edition)])
+    assert result.exit_code == ExitCode.CONFIG
+    assert "subject: holds a bidirectional control (U+202E)" in result.output
+    assert "ticker[1].text: must be one line; it holds a line break (U+2028)" in result.output

@@ -36,6 +36,7 @@ COMMAND_ORDER = (
     "summarize",
 )
 FIRST_TOOL = "extract"
+VERBOSE_FLAGS = frozenset({"--verbose", "-v"})
 
 del edition, send, start  # imported for their @app.command registrations
 
@@ -57,7 +58,8 @@ _sort_commands()
 
 
 def main() -> None:
-    """Console-script entry point: no traceback for anything a person can cause."""
+    """Console-script entry point: no traceback for anything a person can cause, and for
+    digest's own bugs a one-line message (the traceback with --verbose)."""
     try:
         app()
     except DigestError as error:  # raised outside a command body (should not happen)
@@ -66,6 +68,15 @@ def main() -> None:
     except OSError as error:  # e.g. stdout closed or the disk full while printing
         show_error(describe_os_error(error))
         sys.exit(int(ExitCode.IO))
+    except Exception as error:
+        if VERBOSE_FLAGS & set(sys.argv[1:]):
+            raise
+        show_error(
+            f"digest failed unexpectedly ({type(error).__name__}: {error}). This is a bug in "
+            "digest, not in your files: run the command again with --verbose for the details, "
+            "and report it."
+        )
+        sys.exit(int(ExitCode.BUG))
 
 
 __all__ = ["COMMAND_ORDER", "app", "main"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from digest.config.dates import iso_date_value
+from digest.config.oneline import check_one_line
 from digest.config.publication import Publication, StrictModel, check_link, check_web_url
 
 
@@ -26,6 +27,11 @@ class ArticleEntry(StrictModel):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return check_web_url(value)
+
+    @field_validator("title", "section")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return check_one_line(value)
 
     @model_validator(mode="after")
     def _one_origin(self) -> ArticleEntry:
@@ -47,6 +53,11 @@ class TickerEntry(StrictModel):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return check_link(value)
+
+    @field_validator("text")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return check_one_line(value)
 
     @model_validator(mode="after")
     def _text_or_source(self) -> TickerEntry:
@@ -74,9 +85,7 @@ class EditionFile(StrictModel):
     @field_validator("subject", "preheader")
     @classmethod
     def _single_line(cls, value: str | None) -> str | None:
-        if value is not None and any(ch in value for ch in "\r\n\0"):
-            raise ValueError("must be a single line (no line breaks)")
-        return value
+        return check_one_line(value)
 
 
 class LoadedEdition(BaseModel):

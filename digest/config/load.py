@@ -111,6 +111,8 @@ def _source_problems(data: dict[str, Any], path: Path, roots: list[Path] | None)
             target = (path.parent / source).resolve()  # symlinks followed before the check
             if roots is not None and not inside(target, roots):
                 problems.append(Problem(str(path), key, _outside(source, target, roots[0])))
+            elif target.is_dir():
+                problems.append(Problem(str(path), key, f"{source} is a folder, not a file"))
             elif not target.is_file():
                 problems.append(Problem(str(path), key, f"file not found: {source}"))
     return problems

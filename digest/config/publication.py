@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from digest.config.access import FetchConfig, SourcesConfig
+from digest.config.oneline import check_one_line
 from digest.summarize import DEFAULT_METHOD, METHODS
 
 PUBLICATION_FILE = "digest.toml"
@@ -161,8 +162,7 @@ class Publication(StrictModel):
     @field_validator("name", "from_address")
     @classmethod
     def _single_line(cls, value: str) -> str:
-        if any(ch in value for ch in "\r\n\0"):
-            raise ValueError("must be a single line")
+        check_one_line(value)
         if not value:
             raise ValueError("must not be empty")
         return value
