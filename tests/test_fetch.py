@@ -370,6 +370,8 @@ def test_urls_to_internal_hosts_refused(url: str) -> None:
         "http://exa mple.org/",
         "http:///path",
         "http://example.org:99999/",
+        "http://[::1",
+        "http://[zz]/",
     ],
 )
 def test_malformed_or_unsafe_urls_refused(url: str) -> None:

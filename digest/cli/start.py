@@ -142,7 +142,7 @@ def extract_command(
     Example, one JSON line per article:
       digest extract https://example.org/story page.html.gz feed.xml --json
     """
-    from digest.sources.extract import ExtractResult, default_context, default_settings, extract
+    from digest.sources.extract import ExtractResult, defaults_near, extract
 
     def show(result: ExtractResult) -> None:
         if json_lines:
@@ -153,10 +153,11 @@ def extract_command(
             typer.secho(f"error: {result.to_text()}", fg=typer.colors.RED, err=True)
 
     def run() -> list[ExtractResult]:
+        context, settings = defaults_near(offline=offline)
         return extract(
             inputs,
-            context=default_context(),
-            settings=default_settings(offline=offline),
+            context=context,
+            settings=settings,
             summary_chars=max_chars,
             on_result=show,
         )

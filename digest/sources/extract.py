@@ -29,7 +29,7 @@ FEED_CONTENT_TYPES = frozenset(
 
 def is_url(text: str) -> bool:
     """True for http(s) URLs, which are fetched; everything else is a local path."""
-    return urlsplit(text.strip()).scheme.lower() in ("http", "https")
+    return text.strip().lower().startswith(("http://", "https://"))
 
 
 def cache_settings(cache_root: Path | None, *, offline: bool = False) -> FetchSettings:
@@ -193,18 +193,26 @@ def _publication_near(start: Path | None) -> tuple[Publication | None, Path | No
         return None, found.parent
 
 
-def default_context(start: Path | None = None) -> ReadContext:
-    """The read context of the publication around `start` (cwd), else UTC with no base URL."""
-    publication, _root = _publication_near(start)
+def _context_of(publication: Publication | None) -> ReadContext:
     if publication is not None:
         return ReadContext(tz=publication.tz, base_url=publication.base_url)
     return ReadContext(tz=UTC)
 
 
-def default_settings(start: Path | None = None, *, offline: bool = False) -> FetchSettings:
-    """The fetch settings of the publication around `start` (cwd): its [fetch] and cache."""
+def default_context(start: Path | None = None) -> ReadContext:
+    """The read context of the publication around `start` (cwd), else UTC with no base URL."""
+    publication, _root = _publication_near(start)
+    return _context_of(publication)
+
+
+def defaults_near(
+    start: Path | None = None, *, offline: bool = False
+) -> tuple[ReadContext, FetchSettings]:
+    """The read context and fetch settings ([fetch], the cache) of the publication around
+    `start` (cwd), read once."""
     publication, root = _publication_near(start)
-    return publication_settings(publication.fetch if publication else None, root, offline=offline)
+    fetch = publication.fetch if publication else None
+    return _context_of(publication), publication_settings(fetch, root, offline=offline)
 
 
 def extract(

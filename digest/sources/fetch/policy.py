@@ -220,7 +220,11 @@ def parse_url(url: str) -> Target:
     """Check a URL's form (scheme, host, no credentials) and split it; raise SourceError."""
     if _UNSAFE_URL.search(url.strip()):
         raise SourceError(f"{url!r}: URLs must not contain spaces or control characters")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError as error:  # e.g. "Invalid IPv6 URL" for http://[::1
+        raise SourceError(f"{url}: not a valid URL ({error})") from None
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise SourceError(f"{url}: only http:// and https:// URLs can be fetched")
@@ -230,7 +234,7 @@ def parse_url(url: str) -> Target:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError:
         raise SourceError(f"{url}: the port is not a number between 1 and 65535") from None
-    host = (parts.hostname or "").rstrip(".")
+    host = (hostname or "").rstrip(".")
     if not host:
         raise SourceError(f"{url}: the URL has no host name")
     if not host.isascii():
