@@ -294,3 +294,19 @@ def test_control_characters_in_one_line_fields_are_named(
     assert result.exit_code == ExitCode.CONFIG
     assert "subject: holds a bidirectional control (U+202E)" in result.output
     assert "ticker[1].text: must be one line; it holds a line break (U+2028)" in result.output
+
+
+def test_preview_offline_builds_from_the_cache_and_the_editors_words(
+    make_publication: PublicationFactory,
+) -> None:
+    from digest.preview.server import PreviewServer
+
+    edition = make_publication(
+        '[[articles]]\nurl = "https://news.example/not-cached"\n'
+        'title = "Written by the editor"\nsummary = "No network needed."\n'
+    )
+    server = PreviewServer(edition, watch=False, offline=True)
+    timing = server.rebuild("test")
+    assert timing.ok and server.state.result is not None
+    (warning,) = server.state.result.warnings
+    assert "not in the cache" in warning and "offline mode" in warning
