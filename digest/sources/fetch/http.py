@@ -8,6 +8,7 @@ host name, and with every wait bounded by what is left of the fetch's one deadli
 from __future__ import annotations
 
 import errno
+import functools
 import http.client
 import logging
 import socket
@@ -40,6 +41,12 @@ _UNREACHABLE = frozenset(
 # --- the connection ------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
+def _tls_context(ca_certs: str | None) -> ssl.SSLContext:
+    """Certificates and host names verified; made once (loading the CA store takes a while)."""
+    return ssl.create_default_context(cafile=ca_certs)
+
+
 def _open(
     target: Target, address: IPAddress, settings: FetchSettings, deadline: Deadline
 ) -> socket.socket:
@@ -48,10 +55,9 @@ def _open(
     if target.scheme != "https":
         return sock
     try:
-        context = ssl.create_default_context(cafile=settings.ca_certs)
         # CPython applies a socket's timeout to the whole handshake, not to each read.
         sock.settimeout(deadline.wait(settings.read_timeout))
-        return context.wrap_socket(sock, server_hostname=target.host)
+        return _tls_context(settings.ca_certs).wrap_socket(sock, server_hostname=target.host)
     except BaseException:
         sock.close()
         raise
