@@ -172,6 +172,7 @@ def session(tmp_path: Path) -> Any:
         "PYTHONUNBUFFERED": "1",  # the SMTP server's printout arrives as it happens
         "BROWSER": "true",  # the preview "opens" a browser that does nothing
         "TERM": "dumb",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",  # no look for a newer pip on the network
     }
     opened = Session(tmp_path, _free_port(), env)
     yield opened
