@@ -206,16 +206,16 @@ def build_in_memory(
 ) -> BuildResult:
     """Run the whole pipeline for one loaded edition; nothing is written.
 
-    `offline`: image sizes come from the fetch cache only, never the network. A `cache`
+    `offline`: web pages and image sizes come from the fetch cache only, never the
+    network (local files as always). A `cache`
     shared between builds (the preview's) lets a rebuild reuse every source read and summary
     that an edit did not change.
     """
     timer = StageTimer()
     publication = loaded.publication
-    warnings: list[str] = []
 
     with timer.stage("read"):
-        articles = read_articles(loaded, cache)
+        articles, warnings = read_articles(loaded, offline=offline, cache=cache)
         articles = with_image_sizes(articles, loaded.root, offline=offline)
         ticker = read_ticker(loaded, articles, cache)
     with timer.stage("summarize"):
@@ -331,22 +331,24 @@ def reading_code_stamp() -> str:
     return code_stamp(files, READER_LIBRARIES, readers)
 
 
-def build_with_saved_cache(loaded: LoadedEdition) -> BuildResult:
+def build_with_saved_cache(loaded: LoadedEdition, *, offline: bool = False) -> BuildResult:
     """`build_in_memory` for a new process (`digest build`, `digest check`).
 
     Reads and summaries come from the last build of the same edition file where its sources
     did not change (saved in the user's cache folder), and what this one used is saved back.
     """
     with saved_build_cache(loaded.edition_path, reading_code_stamp()) as cache:
-        return build_in_memory(loaded, cache=cache)
+        return build_in_memory(loaded, offline=offline, cache=cache)
 
 
-def build(edition_path: Path, out_dir: Path | None = None) -> tuple[BuildResult, dict[str, Path]]:
+def build(
+    edition_path: Path, out_dir: Path | None = None, *, offline: bool = False
+) -> tuple[BuildResult, dict[str, Path]]:
     """`digest build`: load, run the pipeline (see `build_with_saved_cache`), write the files."""
     start = time.perf_counter()
     loaded = load_edition(edition_path)
     load_ms = (time.perf_counter() - start) * 1000
-    result = build_with_saved_cache(loaded)
+    result = build_with_saved_cache(loaded, offline=offline)
     result = replace(result, timings_ms={"load": load_ms, **result.timings_ms})
     files = write_build(result, out_dir or default_output(loaded))
     return result, files

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -17,7 +19,10 @@ class ExitCode(IntEnum):
     CHECK = 5  # `digest check` found errors that would hurt the send
     DELIVERY = 6  # the send failed (refused login, TLS, recipients failed)
     RECIPIENTS = 7  # the recipient list has invalid rows
+    BUG = 70  # digest itself failed unexpectedly; a bug to report (EX_SOFTWARE)
+    IO = 74  # a file could not be written or read: disk full, permission (EX_IOERR)
     TEMPFAIL = 75  # some messages were deferred; run again later (EX_TEMPFAIL)
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 class DigestError(Exception):
@@ -71,3 +76,34 @@ class RenderError(DigestError):
     """A template or the MJML compiler failed."""
 
     exit_code = ExitCode.RENDER
+
+
+class OutputError(DigestError):
+    """A file digest writes could not be written (disk full, permission, read-only)."""
+
+    exit_code = ExitCode.IO
+
+
+# What to do about the operating system's most common refusals, in words for people.
+OS_ERROR_ADVICE = {
+    errno.ENOSPC: "the disk is full; free some space and run the command again",
+    errno.EDQUOT: "your disk quota is used up; free some space and run the command again",
+    errno.EFBIG: "the file is larger than this system allows",
+    errno.EACCES: "permission denied; choose a folder you can write to",
+    errno.EPERM: "the operation is not permitted here",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOENT: "no such file or folder",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.EEXIST: "a file of that name is in the way",
+}
+
+
+def describe_os_error(error: OSError, action: str = "") -> str:
+    """'cannot write out/x.html: the disk is full; ...' from an OSError, without a traceback."""
+    path = error.filename
+    reason = OS_ERROR_ADVICE.get(error.errno or 0) or error.strerror or str(error)
+    subject = f"{action} {os.fsdecode(path)}" if path is not None and action else ""
+    if not subject and path is not None:
+        subject = os.fsdecode(path)
+    return f"{subject}: {reason}" if subject else reason

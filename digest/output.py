@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from digest.atomic import write_folder
 from digest.config import LoadedEdition
+from digest.errors import OutputError, describe_os_error
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES
 
 if TYPE_CHECKING:  # build imports this module to write what it built
@@ -69,20 +71,36 @@ def report(result: BuildResult, files: dict[str, Path]) -> dict[str, Any]:
     }
 
 
+# The files of a build, by role; the report goes last (see write_build).
+OUTPUT_FILES = {
+    "html": "digest.html",
+    "text": "digest.txt",
+    "mjml": "digest.mjml",
+    "eml": "digest.eml",
+    "report": "report.json",
+}
+
+
 def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
-    """Write digest.{html,txt,mjml,eml} and report.json; the only stage that writes files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {
-        "html": out_dir / "digest.html",
-        "text": out_dir / "digest.txt",
-        "mjml": out_dir / "digest.mjml",
-        "eml": out_dir / "digest.eml",
-        "report": out_dir / "report.json",
+    """Write digest.{html,txt,mjml,eml} and report.json; the only stage that writes files.
+
+    The folder is switched as a whole (see atomic.write_folder): after a crash, a full disk
+    or Ctrl-C it holds the previous build or this one, never a mix or a truncated file.
+    """
+    files = {role: out_dir / name for role, name in OUTPUT_FILES.items()}
+    report_text = json.dumps(report(result, files), indent=2, ensure_ascii=False) + "\n"
+    contents = {
+        OUTPUT_FILES["html"]: result.digest.html.encode("utf-8"),
+        OUTPUT_FILES["text"]: result.digest.text.encode("utf-8"),
+        OUTPUT_FILES["mjml"]: result.digest.mjml.encode("utf-8"),
+        OUTPUT_FILES["eml"]: result.eml,
+        OUTPUT_FILES["report"]: report_text.encode("utf-8"),
     }
-    files["html"].write_text(result.digest.html, encoding="utf-8", newline="")
-    files["text"].write_text(result.digest.text, encoding="utf-8", newline="")
-    files["mjml"].write_text(result.digest.mjml, encoding="utf-8", newline="")
-    files["eml"].write_bytes(result.eml)
-    body = json.dumps(report(result, files), indent=2, ensure_ascii=False) + "\n"
-    files["report"].write_text(body, encoding="utf-8")
+    try:
+        write_folder(out_dir, contents, last=OUTPUT_FILES["report"])
+    except OSError as error:
+        raise OutputError(
+            f"{describe_os_error(error, 'cannot write')}\n"
+            f"The build was not written; {out_dir} holds the previous build, if there was one."
+        ) from None
     return files

@@ -106,3 +106,67 @@ def test_bad_publication_values(make_publication: PublicationFactory) -> None:
 def test_empty_edition_is_an_error(make_publication: PublicationFactory) -> None:
     with pytest.raises(ConfigError, match="selects no articles"):
         load_edition(make_publication("subject = 'x'\n"))
+
+
+# --- local sources stay inside the publication ------------------------------------------------
+
+STORY = "---\ntitle: Shared wire story\n---\nA wire story paragraph that is long enough.\n"
+
+
+def test_source_outside_the_publication_is_a_config_error(
+    make_publication: PublicationFactory, tmp_path: Path
+) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.md"
+    outside.write_text(STORY)
+    edition = make_publication(
+        f"""
+        [[articles]]
+        source = "../../../../../../../../etc/passwd"
+
+        [[articles]]
+        source = "{outside}"
+
+        [[ticker]]
+        source = "../../../../../../../../etc/hostname"
+        """
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_edition(edition)
+    problems = {problem.key: problem.message for problem in caught.value.problems}
+    assert set(problems) == {"articles[1].source", "articles[2].source", "ticker[1].source"}
+    assert "/etc/passwd, outside the publication folder" in problems["articles[1].source"]
+    assert "[sources] allow_paths" in problems["articles[2].source"]
+
+
+def test_symlink_leading_outside_is_refused(
+    make_publication: PublicationFactory, tmp_path: Path
+) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.md"
+    outside.write_text(STORY)
+    edition = make_publication('[[articles]]\nsource = "../articles/link.md"\n')
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "link.md").symlink_to(outside)
+    with pytest.raises(ConfigError, match=r"articles\[1\]\.source: .*outside the publication"):
+        load_edition(edition)
+
+
+def test_allow_paths_opens_a_shared_folder(
+    make_publication: PublicationFactory, tmp_path: Path
+) -> None:
+    wires = tmp_path.parent / f"{tmp_path.name}-wires"
+    wires.mkdir()
+    (wires / "story.md").write_text(STORY)
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "link.md").symlink_to(wires / "story.md")  # inside via a link
+    edition = make_publication(
+        f'[[articles]]\nsource = "{wires}/story.md"\n'
+        '[[articles]]\nsource = "../articles/link.md"\n',
+        publication=MINIMAL_PUBLICATION + f'[sources]\nallow_paths = ["../{wires.name}"]\n',
+    )
+    loaded = load_edition(edition)
+    assert loaded.publication.sources.roots(loaded.root)[1] == wires.resolve()
+
+    from digest.sources.read import read_articles
+
+    articles, _warnings = read_articles(loaded)
+    assert [item.article.title for item in articles] == ["Shared wire story"] * 2

@@ -139,8 +139,11 @@ def newsroom(tmp_path: Path) -> Path:
 
 
 def test_draft_from_feed_and_page(newsroom: Path) -> None:
+    page_copy = newsroom / "saved" / PAGE.name  # a saved page inside the publication
+    page_copy.parent.mkdir()
+    page_copy.write_bytes(PAGE.read_bytes())
     draft = new_edition(
-        [str(FEED), str(PAGE), str(FEED)],  # the same feed twice: every entry a duplicate
+        [str(FEED), str(page_copy), str(FEED)],  # the same feed twice: every entry a duplicate
         folder=newsroom,
         since="48h",
         now=DRAFT_NOW,
@@ -156,11 +159,14 @@ def test_draft_from_feed_and_page(newsroom: Path) -> None:
     assert tram["url"] == "https://citynews.example/2024/11/22/tram"  # tracking dropped
     assert 0 < len(tram["summary"]) <= 120
     page = next(e for e in data["articles"] if e["title"].startswith("The VW ID. SPACE"))
+    # A saved page is read from its file (the live page may be paywalled by now); the URL
+    # it names as canonical is kept for the link.
+    assert page["source"] == f"../saved/{PAGE.name}"
     assert page["url"].startswith("https://www.slashgear.com/")
     text = draft.path.read_text(encoding="utf-8")
     assert "javascript" not in text
     assert "# Left out 'Click me': its feed entry has no web link." in text
-    assert "source" not in text
+    assert text.count("source = ") == 1 and not draft.warnings
     assert len(draft.duplicates) == 3
     loaded = load_edition(draft.path)
     assert len(loaded.edition.articles) == 3
@@ -200,7 +206,14 @@ def test_draft_names_local_pages_by_path(newsroom: Path, tmp_path: Path) -> None
     draft = new_edition([str(page)], folder=newsroom, now=DRAFT_NOW)
     (entry,) = tomllib.loads(draft.path.read_text(encoding="utf-8"))["articles"]
     assert entry["source"] == "../story.html"
+    assert "url" not in entry  # the page names no canonical URL
     assert (draft.path.parent / entry["source"]).resolve() == page.resolve()
+
+
+def test_draft_warns_about_a_page_outside_the_publication(newsroom: Path) -> None:
+    draft = new_edition([str(PAGE)], folder=newsroom, now=DRAFT_NOW)
+    (warning,) = draft.warnings
+    assert str(PAGE) in warning and "[sources] allow_paths" in warning
 
 
 def test_draft_without_sources_is_a_scaffold(newsroom: Path) -> None:

@@ -10,10 +10,11 @@ import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
+from digest.config.access import parse_allow_hosts
 from digest.errors import SourceError
 from digest.sources.fetch import (
     USER_AGENT,
@@ -25,9 +26,17 @@ from digest.sources.fetch import (
     literal_address,
     parse_ipv4_number,
     resolve,
+    resolve_all,
 )
 
+from .conftest import PublicationFactory
+
 PAGE = b"<html><head><title>Hello</title></head><body><p>Hi there.</p></body></html>"
+STORY = (
+    "<html><head><title>Intranet notice</title></head><body><article><h1>Intranet notice</h1>"
+    + "<p>The newsroom meeting moves to the third floor from Monday, the desk said.</p>" * 6
+    + "</article></body></html>"
+).encode()
 LIMIT = 64 * 1024  # small cap so the oversize tests stay fast
 
 
@@ -63,6 +72,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(307, b"", {"Location": f"http://{host}/loop-a"})
         elif path == "/to-private":
             self._send(302, b"", {"Location": "http://10.0.0.1/secret"})
+        elif path == "/story":
+            self._send(200, STORY)
+        elif path == "/to-cms":  # a redirect into a host the editor opted in
+            port = self.headers["Host"].rsplit(":", 1)[1]
+            self._send(302, b"", {"Location": f"http://cms.internal:{port}/ok"})
         elif path == "/to-file":
             self._send(302, b"", {"Location": "file:///etc/passwd"})
         elif path == "/slow":
@@ -167,7 +181,7 @@ def test_redirect_loop(server: str) -> None:
 
 def test_redirect_to_private_address_refused(server: str) -> None:
     # allow_private lets loopback through, nothing else: the hop to 10.0.0.1 is checked.
-    with pytest.raises(SourceError, match=r"10\.0\.0\.1, a private network address"):
+    with pytest.raises(SourceError, match=r"10\.0\.0\.1 is a private network address"):
         fetch(f"{server}/to-private", settings=LOCAL)
 
 
@@ -356,6 +370,8 @@ def test_urls_to_internal_hosts_refused(url: str) -> None:
         "http://exa mple.org/",
         "http:///path",
         "http://example.org:99999/",
+        "http://[::1",
+        "http://[zz]/",
     ],
 )
 def test_malformed_or_unsafe_urls_refused(url: str) -> None:
@@ -511,14 +527,131 @@ def test_next_address_tried_when_one_refuses(monkeypatch: pytest.MonkeyPatch, se
         return real(host, want, *args, **kwargs)  # type: ignore[arg-type]
 
     calls: list[str] = []
-    original = module._pool
+    original = module._open
 
-    def spy(target: object, address: object, settings: FetchSettings) -> object:
+    def spy(target: object, address: object, settings: FetchSettings, deadline: object) -> object:
         calls.append(str(address))
-        return original(target, address, settings)  # type: ignore[arg-type]
+        return original(target, address, settings, deadline)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake)
-    monkeypatch.setattr(module, "_pool", spy)
+    monkeypatch.setattr(module, "_open", spy)
     result = fetch(f"http://dual.test:{port}/ok", settings=LOCAL)
     assert result.data == PAGE
     assert calls == ["::1", "127.0.0.1"]
+
+
+# --- [fetch] allow_hosts: intranet sources on purpose ----------------------------------------
+
+
+def _port(server: str) -> int:
+    return int(server.rsplit(":", 1)[1])
+
+
+def test_private_address_refusal_teaches_both_ways_out(server: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        fetch(f"{server}/ok", settings=FetchSettings(total_timeout=3))
+    message = str(caught.value)
+    assert "127.0.0.1 is a loopback address" in message
+    assert '[fetch] allow_hosts = ["127.0.0.1"]' in message
+    assert "save the page or feed and pass its path" in message
+
+
+def test_allowed_network_is_fetched(server: str) -> None:
+    settings = FetchSettings(allow=parse_allow_hosts(["127.0.0.0/8"]), total_timeout=3)
+    assert fetch(f"{server}/ok", settings=settings).data == PAGE
+
+
+def test_allowed_name_is_fetched_and_others_are_not(
+    monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    _pretend_dns(monkeypatch, {"cms.internal", "wiki.internal", "feeds.corp.example"})
+    settings = FetchSettings(
+        allow=parse_allow_hosts(["CMS.internal", "*.corp.example"]), total_timeout=3
+    )
+    port = _port(server)
+    assert fetch(f"http://cms.internal:{port}/ok", settings=settings).data == PAGE
+    assert fetch(f"http://feeds.corp.example:{port}/ok", settings=settings).data == PAGE
+    with pytest.raises(SourceError, match=r'allow_hosts = \["wiki.internal"\]'):
+        fetch(f"http://wiki.internal:{port}/ok", settings=settings)
+
+
+def test_no_redirect_from_the_list_to_other_private_space(
+    monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    _pretend_dns(monkeypatch, {"cms.internal"})
+    settings = FetchSettings(allow=parse_allow_hosts(["cms.internal"]), total_timeout=3)
+    with pytest.raises(SourceError, match=r"10\.0\.0\.1 is a private network address"):
+        fetch(f"http://cms.internal:{_port(server)}/to-private", settings=settings)
+
+
+def test_no_redirect_from_outside_the_list_into_it(
+    monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    """A page outside the list cannot redirect into a host the editor opted in: content never
+    decides which private host is reached. Here the first hop is loopback (let through for the
+    test, not listed), so the list is withdrawn for the hop that follows."""
+    import digest.sources.fetch.http as module
+
+    calls: list[tuple[str, bool, bool]] = []
+    real = module.resolve_all
+
+    def spy(host: str, port: int, **options: Any) -> Any:
+        calls.append((host, bool(options["allow"]), bool(options["withdrawn"])))
+        return real(host, port, **options)
+
+    monkeypatch.setattr(module, "resolve_all", spy)
+    _pretend_dns(monkeypatch, {"cms.internal"})
+    settings = FetchSettings(
+        allow_private=True, allow=parse_allow_hosts(["cms.internal"]), total_timeout=3
+    )
+    fetch(f"{server}/to-cms", settings=settings)
+    assert calls == [("127.0.0.1", True, False), ("cms.internal", False, True)]
+
+
+def test_redirect_into_the_list_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def fake(host: str, port: int, *args: object, **kwargs: object) -> object:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.2.3.4", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    listed = parse_allow_hosts(["cms.internal"])
+    assert resolve_all("cms.internal", 80, allow=listed)  # asked for directly: fine
+    with pytest.raises(SourceError, match="through a redirect from outside"):
+        resolve_all("cms.internal", 80, withdrawn=listed)
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("https://cms.internal/feed", "not a host name or a network"),
+        ("cms.internal:8080", "not a host name or a network"),
+        ("bad_name!", "not a valid host name"),
+        ("10.2.0.0/33", "not a host name or a network"),
+    ],
+)
+def test_bad_allow_hosts_entries(entry: str, expected: str) -> None:
+    with pytest.raises(ValueError, match=expected):
+        parse_allow_hosts([entry])
+
+
+def test_allow_hosts_in_digest_toml_reaches_an_intranet_page(
+    server: str, make_publication: PublicationFactory
+) -> None:
+    from typer.testing import CliRunner
+
+    from digest.cli import app
+
+    url = f"{server}/story"
+    edition = make_publication(f'[[articles]]\nurl = "{url}"\n')
+    refused = CliRunner().invoke(app, ["build", str(edition)])
+    assert refused.exit_code == 3 and "allow_hosts" in refused.output
+    toml = edition.parent.parent / "digest.toml"
+    toml.write_text(toml.read_text() + '[fetch]\nallow_hosts = ["127.0.0.1"]\ntimeout = 5\n')
+    built = CliRunner().invoke(app, ["build", str(edition)])
+    assert built.exit_code == 0, built.output
+    bad = toml.read_text().replace('"127.0.0.1"', '"http://127.0.0.1/"')
+    toml.write_text(bad)
+    invalid = CliRunner().invoke(app, ["build", str(edition)])
+    assert invalid.exit_code == 2
+    assert "fetch.allow_hosts: 'http://127.0.0.1/' is not a host name" in invalid.output

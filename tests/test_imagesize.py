@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from digest.build import build
 from digest.errors import SourceError
-from digest.sources.extract import CACHE_FOLDER
 from digest.sources.fetch import FetchSettings, fetch
+from digest.sources.fetch.settings import CACHE_FOLDER
 from digest.sources.imagesize import ImageSize, fetch_image_size, image_size
 
 from .conftest import PublicationFactory

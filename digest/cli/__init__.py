@@ -9,26 +9,13 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
 from digest.cli import archive, edition, send, start, subscribers, theme
-from digest.cli.app import app
-from digest.errors import DigestError
+from digest.cli.app import app, show_error
+from digest.cli.helptext import COMMAND_ORDER
+from digest.errors import DigestError, ExitCode, describe_os_error
 
-# `digest --help` lists commands in this order.
-COMMAND_ORDER = (
-    "build",
-    "init",
-    "check",
-    "summarize",
-    "send",
-    "status",
-    "extract",
-    "new",
-    "preview",
-    "archive",
-    "serve-unsubscribe",
-)
+VERBOSE_FLAGS = frozenset({"--verbose", "-v"})
+
 del (
     archive,
     edition,
@@ -37,18 +24,28 @@ del (
     subscribers,
     theme,
 )  # imported for their @app.command registrations
-app.registered_commands.sort(
-    key=lambda command: COMMAND_ORDER.index(command.name or command.callback.__name__)  # type: ignore[union-attr]
-)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: no traceback for anything a person can cause, and for
+    digest's own bugs a one-line message (the traceback with --verbose)."""
     try:
         app()
     except DigestError as error:  # raised outside a command body (should not happen)
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        show_error(str(error))
         sys.exit(int(error.exit_code))
+    except OSError as error:  # e.g. stdout closed or the disk full while printing
+        show_error(describe_os_error(error))
+        sys.exit(int(ExitCode.IO))
+    except Exception as error:
+        if VERBOSE_FLAGS & set(sys.argv[1:]):
+            raise
+        show_error(
+            f"digest failed unexpectedly ({type(error).__name__}: {error}). This is a bug in "
+            "digest, not in your files: run the command again with --verbose for the details, "
+            "and report it."
+        )
+        sys.exit(int(ExitCode.BUG))
 
 
-__all__ = ["app", "main"]
+__all__ = ["COMMAND_ORDER", "app", "main"]

@@ -10,16 +10,19 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from digest.errors import DigestError
+from digest.cli.helptext import DigestGroup, DigestTyper
+from digest.errors import DigestError, ExitCode, describe_os_error
 
 T = TypeVar("T")
 
-app = typer.Typer(
+app = DigestTyper(
     name="digest",
+    cls=DigestGroup,
     help=(
-        "Build a daily newsletter digest email from articles and ticker headlines.\n\n"
-        "Typical day: `digest init newsroom/` once, then edit "
-        "newsroom/editions/YYYY-MM-DD.toml and run `digest build` on it."
+        "Build a daily newsletter email from the articles and ticker headlines an editor "
+        "picks: summaries in sections, an In brief block, responsive HTML, a plain-text part.\n\n"
+        "Start with `digest init newsroom`, then edit newsroom/editions/YYYY-MM-DD.toml, "
+        "preview it, check it, build it and send it. Every command has --help."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -30,11 +33,17 @@ app = typer.Typer(
 EditionArgument = Annotated[
     Path,
     typer.Argument(
+        metavar="EDITION",
         help="The edition file, e.g. newsroom/editions/2024-11-22.toml. "
         "Its digest.toml is found in its folder or a parent.",
         show_default=False,
     ),
 ]
+
+
+def show_error(message: str) -> None:
+    """One error, in red on stderr."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
 
 
 @contextmanager
@@ -43,17 +52,40 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except DigestError as error:
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        show_error(str(error))
         raise typer.Exit(int(error.exit_code)) from None
+    except OSError as error:  # disk full, permission denied, a folder where a file should be
+        show_error(describe_os_error(error))
+        raise typer.Exit(int(ExitCode.IO)) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+
+
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"digest {version('digest')}")
+        except PackageNotFoundError:  # running from a checkout that was never installed
+            typer.echo("digest (not installed)")
+        raise typer.Exit()
 
 
 @app.callback()
 def main_options(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log what each stage does.")
+        bool, typer.Option("--verbose", "-v", help="Log what each stage does, on stderr.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version of digest and exit.",
+        ),
     ] = False,
 ) -> None:
     """Options shared by every command."""

@@ -9,13 +9,27 @@ import typer
 
 from digest.cli.app import EditionArgument, app, run_reported
 
+OfflineOption = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Read web pages from the fetch cache only, never the network; an article not "
+        "in the cache is built from the edition's title and summary when it has both.",
+    ),
+]
+
 
 @app.command()
 def build(
     edition: EditionArgument,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output folder. Default: out/<date>/ beside digest.toml."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FOLDER",
+            help="Where to write the files. Default: out/DATE/ beside digest.toml.",
+        ),
     ] = None,
     archive: Annotated[
         bool,
@@ -25,15 +39,18 @@ def build(
             "(see `digest archive`).",
         ),
     ] = False,
+    offline: OfflineOption = False,
 ) -> None:
-    """Build an edition: writes digest.html, .txt, .mjml, .eml and report.json.
+    """Build an edition into digest.html, digest.txt, digest.mjml, digest.eml and report.json.
 
-    Prints a summary with the HTML size against Gmail's 102,400-byte clipping limit.
+    Prints what went in, what was dropped and why, and the HTML size against Gmail's
+    102,400-byte clipping limit. The files of the folder are replaced together, so a folder
+    never mixes two builds.
     """
     from digest.build import build as run_build
     from digest.cli.summary import build_summary
 
-    result, files = run_reported(lambda: run_build(edition, out))
+    result, files = run_reported(lambda: run_build(edition, out, offline=offline))
     typer.echo(build_summary(result, files))
     if archive:
         from digest.archive.site import archive_editions
@@ -54,10 +71,14 @@ def check(
     json_output: Annotated[
         bool, typer.Option("--json", help="One JSON object with every finding, for scripts.")
     ] = False,
+    offline: OfflineOption = False,
 ) -> None:
-    """Check an edition before sending: Gmail's size limits, images (alt, https, width),
-    links, unsubscribe link and postal address, subject and preheader, the plain-text
-    part, duplicate articles, colour contrast.
+    """Check an edition for anything that would hurt the send.
+
+    Looks at Gmail's size limits, images (alt text, https, width), links, the unsubscribe
+    link, the postal address and the sender (placeholders left from `digest init` are
+    errors), subject and preheader, the plain-text part, duplicate articles and colour
+    contrast. `digest send` refuses an edition with errors.
 
     Exit codes: 0 clean or warnings only, 1 warnings with --strict, 5 errors.
     """
@@ -67,7 +88,7 @@ def check(
     from digest.config import load_edition
     from digest.mail.check import Finding, exit_code_for, format_findings
 
-    result = run_reported(lambda: build_with_saved_cache(load_edition(edition)))
+    result = run_reported(lambda: build_with_saved_cache(load_edition(edition), offline=offline))
     findings = [Finding("warning", "input", warning) for warning in result.warnings]
     findings = sorted([*result.findings, *findings], key=lambda item: item.severity != "error")
     code = exit_code_for(findings, strict=strict)
@@ -91,25 +112,31 @@ def preview(
     port: Annotated[
         int | None,
         typer.Option(
-            "--port", "-p", min=1, max=65535, help="Port on 127.0.0.1. Default: a free port."
+            "--port",
+            "-p",
+            min=1,
+            max=65535,
+            metavar="PORT",
+            help="The port on 127.0.0.1 to serve on. Default: a free port.",
         ),
     ] = None,
     no_open: Annotated[
         bool, typer.Option("--no-open", help="Print the URL but don't open a browser.")
     ] = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Preview an edition in the browser; it rebuilds as you edit. Ctrl-C stops it.
 
-    Views: desktop, mobile, dark mode, plain text, MJML, checks, Gmail clipping gauge.
-    Saving the edition, digest.toml, an article or a template rebuilds it, including a
-    template override newly created in the publication's templates/ folder; articles that
-    did not change are not read or summarized again. Serves on 127.0.0.1 only, with a fixed
-    pool of threads, writes no files and cannot send mail.
+    Views: desktop and phone widths, dark mode, plain text, MJML, the checks and a gauge of
+    where Gmail would clip. Saving the edition, digest.toml, an article or a template rebuilds
+    it, including a template override newly created in the publication's templates/ folder;
+    articles that did not change are not read or summarized again. Serves on 127.0.0.1 only,
+    with a fixed pool of threads, writes no files and cannot send mail.
     """
     from digest.preview.server import serve
 
     def ready(url: str) -> None:
         typer.echo(f"Previewing {edition} at {url} (Ctrl-C to stop)")
 
-    run_reported(lambda: serve(edition, port, not no_open, ready))
+    run_reported(lambda: serve(edition, port, not no_open, ready, offline=offline))
     typer.echo("Preview stopped.")

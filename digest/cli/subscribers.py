@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from digest.cli.app import app, run_reported
+from digest.cli.helptext import DigestGroup, DigestTyper
 
 if TYPE_CHECKING:
     from digest.delivery.suppression import Reason
@@ -25,7 +26,8 @@ REASONS = ("unsubscribed", "hard-bounce", "soft-bounces", "complaint", "manual")
 # Rows with problems listed before "... and N more".
 SHOWN_PROBLEMS = 10
 
-subscribers_app = typer.Typer(
+subscribers_app = DigestTyper(
+    cls=DigestGroup,
     help="The suppression list: addresses no send may mail (unsubscribed, bounced, complaints).",
     no_args_is_help=True,
 )
@@ -188,8 +190,10 @@ def remove_command(
         typer.echo(f"  not on the list: {address}", err=True)
 
 
-bounces_app = typer.Typer(
-    help="Bounces: delivery failures reported back by mail servers.", no_args_is_help=True
+bounces_app = DigestTyper(
+    cls=DigestGroup,
+    help="Bounces: delivery failures reported back by mail servers.",
+    no_args_is_help=True,
 )
 app.add_typer(bounces_app, name="bounces")
 

@@ -24,11 +24,19 @@ def build_summary(result: BuildResult, files: dict[str, Path]) -> str:
     edition = result.edition
     stories = edition.stories
     dropped_ticker = [item for item in edition.dropped if item.kind == "ticker"]
+    if edition.lead is None:
+        contents = "no articles, only the In brief block"
+    elif edition.sections:
+        contents = (
+            f"{_plural(len(stories), 'article')} in "
+            f"{_plural(len(edition.sections), 'section')} (lead: {edition.lead.title})"
+        )
+    else:
+        contents = f"1 article, the lead: {edition.lead.title}"
     lines = [
         f"Built {result.loaded.date.isoformat()}: {edition.subject}",
-        f"  {_plural(len(stories), 'article')} in {_plural(len(edition.sections), 'section')}"
-        + (f" (lead: {edition.lead.title})" if edition.lead else ""),
-        f"  In brief: {len(edition.ticker)} items kept, {len(dropped_ticker)} dropped",
+        f"  {contents}",
+        f"  In brief: {_plural(len(edition.ticker), 'item')} kept, {len(dropped_ticker)} dropped",
     ]
     lines += [f"    - dropped {item.text!r}: {item.reason}" for item in dropped_ticker]
     dropped_articles = [item for item in edition.dropped if item.kind == "article"]

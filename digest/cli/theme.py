@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from digest.cli.app import app, run_reported
+from digest.cli.helptext import DigestGroup, DigestTyper
 
-theme_app = typer.Typer(
+theme_app = DigestTyper(
+    cls=DigestGroup,
     help="The default email theme: copy its templates out to change them.",
     no_args_is_help=True,
 )

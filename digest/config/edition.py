@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from digest.config.dates import iso_date_value
+from digest.config.oneline import check_one_line
 from digest.config.publication import Publication, StrictModel, check_link, check_web_url
 
 # Wider or taller than this is not an image for an email (the column is 600 px).
@@ -33,6 +35,11 @@ class ArticleEntry(StrictModel):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return check_web_url(value)
+
+    @field_validator("title", "section")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return check_one_line(value)
 
     @model_validator(mode="after")
     def _one_origin(self) -> ArticleEntry:
@@ -88,6 +95,11 @@ class TickerEntry(StrictModel):
     def _url(cls, value: str | None) -> str | None:
         return check_link(value)
 
+    @field_validator("text")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return check_one_line(value)
+
     @model_validator(mode="after")
     def _text_or_source(self) -> TickerEntry:
         if (self.text is None) == (self.source is None):
@@ -113,12 +125,15 @@ class EditionFile(StrictModel):
     articles: list[ArticleEntry] = Field(default_factory=list)
     ticker: list[TickerEntry] = Field(default_factory=list)
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> dt.date | None:
+        return iso_date_value(value)
+
     @field_validator("subject", "preheader")
     @classmethod
     def _single_line(cls, value: str | None) -> str | None:
-        if value is not None and any(ch in value for ch in "\r\n\0"):
-            raise ValueError("must be a single line (no line breaks)")
-        return value
+        return check_one_line(value)
 
 
 class LoadedEdition(BaseModel):

@@ -8,9 +8,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from digest.config.access import inside
+from digest.config.dates import parse_iso_date
 from digest.config.edition import EditionFile, LoadedEdition
+from digest.config.messages import plain_message, unknown_key_message
 from digest.config.publication import PUBLICATION_FILE, Publication
 from digest.errors import ConfigError, Problem
 
@@ -41,15 +44,14 @@ def _key(location: tuple[int | str, ...]) -> str:
     return key
 
 
-def _problems_from(error: ValidationError, file: Path) -> list[Problem]:
+def _problems_from(error: ValidationError, file: Path, model: type[BaseModel]) -> list[Problem]:
     problems = []
     for item in error.errors():
-        message = item["msg"].removeprefix("Value error, ")
+        location = tuple(part for part in item["loc"] if not str(part).startswith("function-"))
         if item["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling)"
-        elif item["type"] == "missing":
-            message = "is required"
-        location = tuple(part for part in item["loc"] if part not in {"function-after[...]"})
+            message = unknown_key_message(model, location)
+        else:
+            message = plain_message(item)
         problems.append(Problem(str(file), _key(location), message))
     return problems
 
@@ -72,24 +74,30 @@ def load_publication(path: Path) -> Publication:
     try:
         return Publication.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_problems_from(error, path)) from None
+        raise ConfigError(_problems_from(error, path, Publication)) from None
 
 
-def _edition_date(path: Path, edition: EditionFile | None) -> dt.date | None:
+def _edition_date(path: Path, edition: EditionFile | None) -> dt.date | str:
+    """The edition's date (its `date`, else its file name's), or why there is none."""
     if edition is not None and edition.date is not None:
         return edition.date
     match = EDITION_DATE_PATTERN.search(path.stem)
-    if match:
-        try:
-            return dt.date.fromisoformat(match.group(1))
-        except ValueError:
-            return None
-    return None
+    if not match:
+        return "no date: name the file YYYY-MM-DD.toml or set `date = 2024-11-22` in it"
+    try:
+        return parse_iso_date(match.group(1))
+    except ValueError as error:
+        return (
+            f"{error} (the date comes from the file name); rename the file, "
+            "or set date = YYYY-MM-DD in it"
+        )
 
 
-def _missing_files(data: dict[str, Any], path: Path) -> list[Problem]:
-    """Source files that don't exist, checked on the raw data so they are reported even
-    when other keys of the same edition are invalid."""
+def _source_problems(data: dict[str, Any], path: Path, roots: list[Path] | None) -> list[Problem]:
+    """Source files that don't exist or lie outside the publication, checked on the raw data
+    so they are reported even when other keys of the same edition are invalid.
+
+    `roots` are the folders sources may come from (None: the publication is unknown)."""
     problems = []
     for table in ("articles", "ticker"):
         entries = data.get(table)
@@ -97,11 +105,25 @@ def _missing_files(data: dict[str, Any], path: Path) -> list[Problem]:
             continue
         for number, entry in enumerate(entries, 1):
             source = entry.get("source") if isinstance(entry, dict) else None
-            if isinstance(source, str) and not (path.parent / source).is_file():
-                problems.append(
-                    Problem(str(path), f"{table}[{number}].source", f"file not found: {source}")
-                )
+            if not isinstance(source, str) or "\0" in source:
+                continue
+            key = f"{table}[{number}].source"
+            target = (path.parent / source).resolve()  # symlinks followed before the check
+            if roots is not None and not inside(target, roots):
+                problems.append(Problem(str(path), key, _outside(source, target, roots[0])))
+            elif target.is_dir():
+                problems.append(Problem(str(path), key, f"{source} is a folder, not a file"))
+            elif not target.is_file():
+                problems.append(Problem(str(path), key, f"file not found: {source}"))
     return problems
+
+
+def _outside(source: str, target: Path, root: Path) -> str:
+    return (
+        f"{source} is {target}, outside the publication folder {root}; local sources must "
+        "stay inside it. Move the file into the publication, or, if that folder belongs to "
+        f'it, list it in digest.toml: [sources] allow_paths = ["{target.parent}"]'
+    )
 
 
 def load_edition(edition_path: Path, publication_path: Path | None = None) -> LoadedEdition:
@@ -132,24 +154,22 @@ def load_edition(edition_path: Path, publication_path: Path | None = None) -> Lo
         try:
             edition = EditionFile.model_validate(data)
         except ValidationError as error:
-            problems.extend(_problems_from(error, edition_path))
-        problems.extend(_missing_files(data, edition_path))
+            problems.extend(_problems_from(error, edition_path, EditionFile))
+        roots = None
+        if publication is not None and publication_path is not None:
+            roots = publication.sources.roots(publication_path.parent)
+        problems.extend(_source_problems(data, edition_path, roots))
     if edition is not None and not edition.articles and not edition.ticker:
         problems.append(
             Problem(str(edition_path), "articles", "the edition selects no articles or ticker")
         )
     edition_date = _edition_date(edition_path, edition)
-    if data is not None and edition_date is None:
-        problems.append(
-            Problem(
-                str(edition_path),
-                "date",
-                "no date: set `date = YYYY-MM-DD` or name the file YYYY-MM-DD.toml",
-            )
-        )
+    dated_by_key = isinstance(data, dict) and "date" in data
+    if data is not None and isinstance(edition_date, str) and not dated_by_key:
+        problems.append(Problem(str(edition_path), "", edition_date))
     if problems:
         raise ConfigError(problems)
-    assert publication is not None and edition is not None and edition_date is not None
+    assert publication is not None and edition is not None and isinstance(edition_date, dt.date)
     assert publication_path is not None
     return LoadedEdition(
         publication=publication,

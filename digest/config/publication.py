@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from digest.config.access import FetchConfig, SourcesConfig
+from digest.config.oneline import check_one_line
 from digest.summarize import DEFAULT_METHOD, available_methods
 
 PUBLICATION_FILE = "digest.toml"
@@ -179,6 +181,8 @@ class Publication(StrictModel):
     delivery: Delivery = Delivery()
     archive: Archive = Archive()
     bounces: Bounces = Bounces()
+    fetch: FetchConfig = FetchConfig()
+    sources: SourcesConfig = SourcesConfig()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -224,8 +228,7 @@ class Publication(StrictModel):
     @field_validator("name", "from_address")
     @classmethod
     def _single_line(cls, value: str) -> str:
-        if any(ch in value for ch in "\r\n\0"):
-            raise ValueError("must be a single line")
+        check_one_line(value)
         if not value:
             raise ValueError("must not be empty")
         return value

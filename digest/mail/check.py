@@ -12,6 +12,11 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from digest.config import Publication
+from digest.config.placeholders import (
+    PLACEHOLDER_POSTAL_ADDRESS,
+    is_placeholder_address,
+    is_placeholder_url,
+)
 from digest.edition.arrange import comparison_key
 from digest.errors import ExitCode
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
@@ -22,6 +27,8 @@ Severity = Literal["error", "warning"]
 
 # Subjects longer than this are cut in most inbox lists (and RFC 5322 advises 78 per line).
 MAX_SUBJECT_CHARS = 78
+# WCAG's floor even for large text (the masthead): below it, an error that stops the send.
+MIN_CONTRAST_LARGE = 3.0
 WEB_SCHEMES = ("http://", "https://")
 WHITE = "#ffffff"
 
@@ -251,6 +258,7 @@ def _duplicate_checks(edition: Edition) -> Iterator[Finding]:
 
 
 def _contrast_checks(publication: Publication) -> Iterator[Finding]:
+    """Under 3:1 even large text is hard to read: an error. Under 4.5:1 body text is: a warning."""
     brand = publication.brand
     pairs = (
         ("masthead text (white) on brand.color", WHITE, brand.color),
@@ -259,13 +267,50 @@ def _contrast_checks(publication: Publication) -> Iterator[Finding]:
     )
     for what, foreground, background in pairs:
         ratio = contrast_ratio(foreground, background)
-        if ratio < MIN_CONTRAST:
+        if ratio < MIN_CONTRAST_LARGE:
+            yield Finding(
+                "error",
+                "low-contrast",
+                f"{what} has a contrast of {ratio:.1f}:1, under {MIN_CONTRAST_LARGE:g}:1, "
+                "too faint for many readers to read at all; choose a darker colour in "
+                "digest.toml [brand]",
+            )
+        elif ratio < MIN_CONTRAST:
             yield Finding(
                 "warning",
                 "low-contrast",
                 f"{what} has a contrast of {ratio:.1f}:1, under {MIN_CONTRAST}:1; "
                 "choose a darker colour",
             )
+
+
+def _placeholder_checks(publication: Publication) -> Iterator[Finding]:
+    """Values `digest init` wrote that only the editor can fill in: errors until they do."""
+    wrote = "is still the placeholder `digest init` wrote"
+    if is_placeholder_address(publication.from_address):
+        yield Finding(
+            "error",
+            "placeholder-from",
+            f"digest.toml `from` {wrote} ({publication.from_address}); set your sender",
+        )
+    if publication.reply_to and is_placeholder_address(publication.reply_to):
+        yield Finding(
+            "error", "placeholder-reply-to", f"digest.toml `reply_to` {wrote}; set it or remove it"
+        )
+    if publication.brand.postal_address.strip() == PLACEHOLDER_POSTAL_ADDRESS:
+        yield Finding(
+            "error",
+            "placeholder-postal-address",
+            f"digest.toml [brand] postal_address {wrote}; set your organisation's postal "
+            "address (bulk senders must show one)",
+        )
+    if is_placeholder_url(publication.unsubscribe.url):
+        yield Finding(
+            "error",
+            "placeholder-unsubscribe",
+            f"digest.toml [unsubscribe] url {wrote} ({publication.unsubscribe.url}); set the "
+            "address of your unsubscribe page, with {token}",
+        )
 
 
 def run_checks(
@@ -284,6 +329,7 @@ def run_checks(
         *_text_part_checks(links, text),
         *_duplicate_checks(edition),
         *_contrast_checks(publication),
+        *_placeholder_checks(publication),
     ]
     # Stable order: errors first, then warnings, each in the order found.
     return sorted(findings, key=lambda finding: finding.severity != "error")

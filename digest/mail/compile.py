@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.errors import RenderError
+from digest.mail.errors import describe_mjml_error
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def mjml_to_html(mjml_source: str) -> str:
     try:
         return str(mjml2html(mjml_source, disable_comments=True))
     except Exception as error:  # the binding raises plain exceptions with MRML's message
-        raise RenderError(f"the MJML compiler rejected the template output: {error}") from None
+        raise RenderError(describe_mjml_error(mjml_source, str(error))) from None
 
 
 def _protect_head_styles(html: str) -> str:

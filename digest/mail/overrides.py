@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError, nodes
 
 from digest.errors import RenderError
+from digest.mail.errors import describe_template_error
 
 TEMPLATE_SUFFIX = ".j2"
 
@@ -42,7 +43,9 @@ def _block_names(environment: Environment, name: str, seen: frozenset[str]) -> s
 
 
 @functools.lru_cache(maxsize=64)
-def _check_file(environment: Environment, path: Path, name: str, _stamp: tuple[int, int]) -> None:
+def _check_file(
+    environment: Environment, root: Path, path: Path, name: str, _stamp: tuple[int, int]
+) -> None:
     try:
         tree = environment.parse(path.read_text(encoding="utf-8"), name, str(path))
         parent = _parent(tree)
@@ -50,7 +53,7 @@ def _check_file(environment: Environment, path: Path, name: str, _stamp: tuple[i
             return
         available = _block_names(environment, parent, frozenset({name}))
     except TemplateSyntaxError as error:
-        raise RenderError(f"template error ({path}:{error.lineno}): {error.message}") from None
+        raise RenderError(describe_template_error(error, root)) from None
     except TemplateNotFound as error:
         raise RenderError(f"{path}: extends {error.name!r}, which does not exist") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -73,4 +76,4 @@ def check_publication_blocks(environment: Environment, folder: Path) -> None:
         except OSError:
             continue
         name = path.relative_to(folder).as_posix()
-        _check_file(environment, path, name, (stat.st_mtime_ns, stat.st_size))
+        _check_file(environment, folder.parent, path, name, (stat.st_mtime_ns, stat.st_size))

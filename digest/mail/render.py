@@ -30,6 +30,7 @@ from markupsafe import Markup
 from digest.cache import private_cache_folder
 from digest.config import Publication
 from digest.errors import RenderError
+from digest.mail.errors import describe_template_error
 from digest.mail.i18n import (
     LOCALE_FOLDER,
     Strings,
@@ -346,10 +347,18 @@ def render(
     try:
         mjml = environment.get_template(MJML_TEMPLATE).render(context)
         text = environment.get_template(TEXT_TEMPLATE).render(context)
-    except TemplateError as error:
-        filename, line = getattr(error, "filename", None), getattr(error, "lineno", None)
-        where = f" ({filename}:{line})" if filename else ""
-        raise RenderError(f"template error{where}: {error.message or error}") from None
+    except (
+        TemplateError,
+        RenderError,
+        ArithmeticError,
+        LookupError,
+        TypeError,
+        ValueError,
+    ) as error:
+        # A template's mistake, whatever Python calls it: named by template file and line.
+        raise RenderError(
+            describe_template_error(error, publication_root, theme_folder())
+        ) from None
     return RenderedSource(mjml=mjml, text=_tidy_text(text))
 
 

@@ -181,6 +181,7 @@ class PreviewServer:
     watch: bool = True
     workers: int = WORKERS  # requests answered at once; `backlog` more wait, the rest get 503
     backlog: int = BACKLOG
+    offline: bool = False  # web pages from the fetch cache only
     state: PreviewState = field(default_factory=PreviewState)
     # Reads and summaries kept between rebuilds (None: every rebuild starts from nothing).
     cache: BuildCache | None = field(default_factory=BuildCache)
@@ -274,7 +275,7 @@ class PreviewServer:
             error: str | None = None
             try:
                 loaded = load_edition(self.edition_path)
-                result = build_in_memory(loaded, cache=self.cache)
+                result = build_in_memory(loaded, offline=self.offline, cache=self.cache)
             except DigestError as failure:
                 error = failure.message
             except Exception as failure:  # a bug in a stage must not kill the preview
@@ -372,9 +373,11 @@ def serve(
     port: int | None,
     open_browser: bool,
     on_ready: Callable[[str], None],
+    *,
+    offline: bool = False,
 ) -> None:
     """`digest preview`: serve until Ctrl-C, then stop cleanly."""
-    server = PreviewServer(edition_path, port=port)
+    server = PreviewServer(edition_path, port=port, offline=offline)
     try:
         url = server.start()
         on_ready(url)

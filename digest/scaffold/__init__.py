@@ -1,34 +1,63 @@
 """`digest init`: a new publication folder with commented starting files.
 
 Owns: the starter files (package data in `starter_files/`) and writing them, never over a file.
-May import: the spine (`errors`, `config`).
+May import: the spine (`errors`, `atomic`, `config`).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from importlib.resources import files
+from importlib.resources import as_file, files
 from pathlib import Path
 
-from digest.errors import DigestError, ExitCode
+from digest.atomic import write_atomic
+from digest.config.placeholders import (
+    PLACEHOLDER_FROM_ADDRESS,
+    PLACEHOLDER_POSTAL_ADDRESS,
+    PLACEHOLDER_UNSUBSCRIBE_URL,
+)
+from digest.errors import DigestError, ExitCode, OutputError, describe_os_error
 
-# The scaffold's file contents live as package data; {name} and {date} are filled in.
+# The scaffold's file contents live as package data. Their {{markers}} are filled in here;
+# single-brace {date} and {token} are digest's own placeholders and stay as written.
 SCAFFOLD_PACKAGE = "digest.scaffold.starter_files"
+THEME_PACKAGE = "digest.templates"
 TEMPLATE_FILES = {
     "digest.toml": "digest.toml.txt",
-    "editions/{date}.toml": "edition.toml.txt",
-    "articles/welcome.md": "welcome.md.txt",
+    "editions/{today}.toml": "edition.toml.txt",
+    "articles/example-tram-line.md": "example-tram-line.md.txt",
+    "articles/example-library-hours.md": "example-library-hours.md.txt",
     "templates/README.md": "templates-readme.md.txt",
 }
 
 
+def default_theme_folder() -> Path:
+    """Where the installed default theme is, to point editors at it."""
+    with as_file(files(THEME_PACKAGE) / "default") as folder:
+        return Path(folder)
+
+
+def _fill(text: str, markers: dict[str, str]) -> str:
+    for marker, value in markers.items():
+        text = text.replace("{{" + marker + "}}", value)
+    return text
+
+
 def scaffold(folder: Path, *, name: str, today: date | None = None) -> list[Path]:
     """Create the publication files; refuse (writing nothing) if any already exists."""
-    if any(ch in name for ch in '\r\n\0"'):
-        raise DigestError("the publication name must be one line without quotes")
+    if any(ch in name for ch in '\r\n\0"\\'):
+        raise DigestError("the publication name must be one line without quotes or backslashes")
     day = (today or date.today()).isoformat()
+    markers = {
+        "name": name,
+        "today": day,
+        "from_address": PLACEHOLDER_FROM_ADDRESS,
+        "postal_address": PLACEHOLDER_POSTAL_ADDRESS,
+        "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
+        "theme": str(default_theme_folder()),
+    }
     targets = {
-        folder / relative.format(date=day): source for relative, source in TEMPLATE_FILES.items()
+        folder / relative.format(today=day): source for relative, source in TEMPLATE_FILES.items()
     }
     existing = [path for path in targets if path.exists()]
     if existing:
@@ -40,12 +69,16 @@ def scaffold(folder: Path, *, name: str, today: date | None = None) -> list[Path
         )
     created = []
     for path, source in targets.items():
-        text = (files(SCAFFOLD_PACKAGE) / source).read_text(encoding="utf-8")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        text = _fill((files(SCAFFOLD_PACKAGE) / source).read_text(encoding="utf-8"), markers)
         try:
-            with path.open("x", encoding="utf-8") as handle:  # "x": never clobber a file
-                handle.write(text.replace("{name}", name).replace("{date}", day))
+            path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise DigestError(f"cannot create {path}: {error.strerror}") from None
+            raise OutputError(describe_os_error(error, "cannot create")) from None
+        try:
+            write_atomic(path, text.encode("utf-8"), private=False, exclusive=True)
+        except FileExistsError:
+            raise DigestError(f"refusing to overwrite {path}, created meanwhile") from None
+        except OSError as error:
+            raise OutputError(describe_os_error(error, "cannot create")) from None
         created.append(path)
     return created

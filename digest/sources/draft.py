@@ -10,11 +10,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from digest.atomic import write_atomic
 from digest.config import Publication, find_publication, load_publication
-from digest.errors import ConfigError, DigestError, ExitCode, Problem, SourceError
+from digest.config.access import inside
+from digest.errors import (
+    ConfigError,
+    DigestError,
+    ExitCode,
+    OutputError,
+    Problem,
+    SourceError,
+    describe_os_error,
+)
 from digest.models import Article
 from digest.sources.dedupe import canonical_url, dedupe_articles
-from digest.sources.extract import cache_settings, is_url, read_any, summary_of
+from digest.sources.extract import is_url, read_any, summary_of
+from digest.sources.fetch.settings import publication_settings
 from digest.sources.readers import ReadContext
 
 log = logging.getLogger(__name__)
@@ -35,6 +46,7 @@ class Draft:
     articles: tuple[Article, ...]
     duplicates: tuple[Article, ...] = ()
     failures: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()  # written, but worth a look before building
 
     @property
     def exit_code(self) -> ExitCode:
@@ -103,10 +115,12 @@ def render_draft(
         lines += ["", "[[articles]]"]
         if any(facts):
             lines.append("# " + _comment(" | ".join(fact for fact in facts if fact)))
+        # A saved page is read from the file, never fetched again (the live page may be
+        # behind a paywall now); its canonical URL, when it names one, is only the link.
+        if local_source is not None:
+            lines.append(f"source = {toml_string(os.path.relpath(local_source, edition_dir))}")
         if article.url is not None:
             lines.append(f"url = {toml_string(canonical_url(article.url))}")
-        elif local_source is not None:
-            lines.append(f"source = {toml_string(os.path.relpath(local_source, edition_dir))}")
         lines.append(f"title = {toml_string(article.title)}")
         if summary:
             lines.append(f"summary = {toml_string(summary)}")
@@ -115,19 +129,14 @@ def render_draft(
 
 def _write(path: Path, text: str, *, force: bool) -> None:
     """Write all or nothing; without `force`, never replace a file (even one made meanwhile)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
     try:
-        if force:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)  # fails if the file appeared since the check
+        write_atomic(path, text.encode("utf-8"), private=False, exclusive=not force)
     except FileExistsError:
         raise DigestError(
             f"{path} already exists; use --force to replace it", exit_code=ExitCode.CONFIG
         ) from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    except OSError as error:
+        raise OutputError(describe_os_error(error, "cannot write")) from None
 
 
 def _publication(folder: Path) -> tuple[Publication, Path]:
@@ -160,7 +169,7 @@ def new_edition(
         )
     cutoff = parse_since(since, now) if since else None
     context = ReadContext(tz=publication.tz, base_url=publication.base_url)
-    settings = cache_settings(root, offline=offline)
+    settings = publication_settings(publication.fetch, root, offline=offline)
     found: list[tuple[Article, str | None]] = []
     failures: list[str] = []
     for source in sources:
@@ -188,8 +197,15 @@ def new_edition(
         )
         for article in kept
     ]
+    roots = publication.sources.roots(root)
+    warnings = tuple(
+        f"{local} is outside the publication folder {root}: move it into the folder, or "
+        "list its folder in digest.toml [sources] allow_paths, before `digest build`"
+        for local in dict.fromkeys(local for _article, local, _summary in entries)
+        if local is not None and not inside(Path(local), roots)
+    )
     text = render_draft(edition_date, entries, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write(path, text, force=force)
     log.debug("wrote %s with %d articles", path, len(kept))
-    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures))
+    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures), warnings)

@@ -11,17 +11,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from digest.config import Publication
 from digest.errors import DigestError, SourceError
 from digest.models import Article
 from digest.sources.fetch import FetchSettings, fetch
+from digest.sources.fetch.settings import publication_settings
 from digest.sources.readers import ReadContext, get_reader, read_source_bytes, sniff
 
 log = logging.getLogger(__name__)
 
 # The publication default (config.DEFAULT_SUMMARY_CHARS); digest.toml can set another.
 DEFAULT_SUMMARY_CHARS = 350
-# Fetched pages are cached here, under the publication's folder, so builds repeat offline.
-CACHE_FOLDER = ".digest-cache"
 FEED_CONTENT_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
 )
@@ -29,13 +29,12 @@ FEED_CONTENT_TYPES = frozenset(
 
 def is_url(text: str) -> bool:
     """True for http(s) URLs, which are fetched; everything else is a local path."""
-    return urlsplit(text.strip()).scheme.lower() in ("http", "https")
+    return text.strip().lower().startswith(("http://", "https://"))
 
 
 def cache_settings(cache_root: Path | None, *, offline: bool = False) -> FetchSettings:
     """Fetch settings with the cache under `cache_root` (a publication's folder)."""
-    cache_dir = cache_root / CACHE_FOLDER if cache_root is not None else None
-    return FetchSettings(cache_dir=cache_dir, offline=offline)
+    return publication_settings(None, cache_root, offline=offline)
 
 
 def _kind(data: bytes, name: str, content_type: str | None = None) -> str:
@@ -228,19 +227,40 @@ def summarize_source(
     return summary_of(article, settings.max_chars, settings.method) or ""
 
 
-def default_context(start: Path | None = None) -> ReadContext:
-    """The read context of the publication around `start` (cwd), else UTC with no base URL."""
+def _publication_near(start: Path | None) -> tuple[Publication | None, Path | None]:
+    """The publication around `start` (cwd) and its folder; an invalid one is ignored."""
     from digest.config import find_publication, load_publication
 
     found = find_publication((start or Path.cwd()).resolve())
-    if found is not None:
-        try:
-            publication = load_publication(found)
-        except DigestError as error:
-            log.warning("ignoring %s: %s", found, error)
-        else:
-            return ReadContext(tz=publication.tz, base_url=publication.base_url)
+    if found is None:
+        return None, None
+    try:
+        return load_publication(found), found.parent
+    except DigestError as error:
+        log.warning("ignoring %s: %s", found, error)
+        return None, found.parent
+
+
+def _context_of(publication: Publication | None) -> ReadContext:
+    if publication is not None:
+        return ReadContext(tz=publication.tz, base_url=publication.base_url)
     return ReadContext(tz=UTC)
+
+
+def default_context(start: Path | None = None) -> ReadContext:
+    """The read context of the publication around `start` (cwd), else UTC with no base URL."""
+    publication, _root = _publication_near(start)
+    return _context_of(publication)
+
+
+def defaults_near(
+    start: Path | None = None, *, offline: bool = False
+) -> tuple[ReadContext, FetchSettings]:
+    """The read context and fetch settings ([fetch], the cache) of the publication around
+    `start` (cwd), read once."""
+    publication, root = _publication_near(start)
+    fetch = publication.fetch if publication else None
+    return _context_of(publication), publication_settings(fetch, root, offline=offline)
 
 
 def extract(

@@ -120,9 +120,8 @@ def fetch_image_size(url: str, cache_root: Path | None, *, offline: bool) -> Ima
     Returns None, with the reason logged, when the image cannot be had or read: the theme then
     leaves it out rather than guess a box that would distort it.
     """
-    from digest.sources.extract import CACHE_FOLDER
     from digest.sources.fetch import FetchSettings, fetch
-    from digest.sources.fetch.settings import MAX_IMAGE_BYTES
+    from digest.sources.fetch.settings import CACHE_FOLDER, MAX_IMAGE_BYTES
 
     cache_dir = cache_root / CACHE_FOLDER if cache_root is not None else None
     settings = FetchSettings(

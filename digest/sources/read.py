@@ -9,8 +9,10 @@ from pathlib import Path
 
 from digest.cache import BuildCache
 from digest.config import ArticleEntry, LoadedEdition
+from digest.config.access import inside
 from digest.errors import SourceError
 from digest.models import Article, ArticleOverrides, TickerItem
+from digest.sources.fetch.settings import CACHE_FOLDER, FetchSettings, publication_settings
 from digest.sources.readers import ReadContext, read_bytes, read_source_bytes
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,17 @@ def overrides_of(entry: ArticleEntry) -> ArticleOverrides:
     )
 
 
+def local_source(loaded: LoadedEdition, relative: str) -> Path:
+    """The file a `source` names, refused if it lies outside the publication's folders.
+
+    Loading the edition checked this already; checked again here, when the file is opened,
+    so a symlink swapped in between cannot lead outside."""
+    path = loaded.resolve(relative)
+    if not inside(path, loaded.publication.sources.roots(loaded.root)):
+        raise SourceError(f"{relative}: outside the publication folder {loaded.root}")
+    return path
+
+
 def read_local(path: Path, context: ReadContext, cache: BuildCache | None = None) -> Article:
     """Read one local file; with a cache, the same bytes under the same settings read once."""
     data = read_source_bytes(path)
@@ -62,14 +75,18 @@ def read_local(path: Path, context: ReadContext, cache: BuildCache | None = None
 
 
 def read_web(
-    url: str, loaded: LoadedEdition, context: ReadContext, cache: BuildCache | None = None
+    url: str,
+    loaded: LoadedEdition,
+    context: ReadContext,
+    settings: FetchSettings,
+    cache: BuildCache | None = None,
 ) -> Article:
     """Read one URL through the publication's fetch cache; with a cache, each copy read once."""
-    from digest.sources.extract import CACHE_FOLDER, read_url
+    from digest.sources.extract import read_url
     from digest.sources.fetch.cache import cache_stamp
 
     def read() -> Article:
-        return read_url(url, context=context, cache_root=loaded.root)
+        return read_url(url, context=context, settings=settings)
 
     # Keyed on the cached copy, so a refreshed page is read again; not yet fetched: no key.
     stamp = cache_stamp(loaded.root / CACHE_FOLDER, url.strip())
@@ -79,29 +96,51 @@ def read_web(
 
 
 def _read_entry(
-    entry: ArticleEntry, loaded: LoadedEdition, context: ReadContext, cache: BuildCache | None
+    entry: ArticleEntry,
+    loaded: LoadedEdition,
+    context: ReadContext,
+    settings: FetchSettings,
+    cache: BuildCache | None,
 ) -> Article:
     if entry.source is not None:
-        return read_local(loaded.resolve(entry.source), context, cache)
+        return read_local(local_source(loaded, entry.source), context, cache)
     assert entry.url is not None  # the config model guarantees one of the two
-    return read_web(entry.url, loaded, context, cache)
+    return read_web(entry.url, loaded, context, settings, cache)
 
 
-def read_articles(loaded: LoadedEdition, cache: BuildCache | None = None) -> list[SourcedArticle]:
-    """Every selected article, in the editor's order; all failures reported together.
+def from_the_edition(entry: ArticleEntry) -> Article | None:
+    """The article as the editor wrote it (title and summary), for when it cannot be read."""
+    if not (entry.title and entry.summary):
+        return None
+    return Article(title=entry.title, url=entry.url, source=entry.url or entry.source or "")
 
-    With a `cache` (the preview's), sources whose bytes did not change are not read again.
+
+def read_articles(
+    loaded: LoadedEdition, *, offline: bool = False, cache: BuildCache | None = None
+) -> tuple[list[SourcedArticle], list[str]]:
+    """Every selected article in the editor's order, and warnings about the inputs.
+
+    An article that cannot be read is built from the edition's `title` and `summary` when
+    it has both (with a warning); the others fail together, every one named. `offline`
+    reads web pages from the fetch cache only. With a `cache` (the preview's), sources whose
+    bytes did not change are not read again.
     """
     context = read_context(loaded)
+    settings = publication_settings(loaded.publication.fetch, loaded.root, offline=offline)
     articles: list[SourcedArticle] = []
     failures: list[str] = []
+    warnings: list[str] = []
     for number, entry in enumerate(loaded.edition.articles, 1):
         key = f"articles[{number}]"
         try:
-            article = _read_entry(entry, loaded, context, cache)
+            article = _read_entry(entry, loaded, context, settings, cache)
         except SourceError as error:
-            failures.append(f"{key}: {error}")
-            continue
+            fallback = from_the_edition(entry)
+            if fallback is None:
+                failures.append(f"{key}: {error}")
+                continue
+            warnings.append(f"{key}: {error}; built from the edition's title and summary")
+            article = fallback
         if not (entry.title or article.title):
             failures.append(
                 f"{key}: no headline found in {entry.source or entry.url}; "
@@ -112,9 +151,12 @@ def read_articles(loaded: LoadedEdition, cache: BuildCache | None = None) -> lis
     if failures:
         raise SourceError(
             f"{len(failures)} of {len(loaded.edition.articles)} articles could not be read "
-            f"({loaded.edition_path.name}):\n" + "\n".join(f"  - {line}" for line in failures)
+            f"({loaded.edition_path.name}):\n"
+            + "\n".join(f"  - {line}" for line in failures)
+            + "\nAn article whose entry has a `title` and a `summary` is built from those when "
+            "it cannot be read; or remove the entry."
         )
-    return articles
+    return articles, warnings
 
 
 def read_ticker(
@@ -131,7 +173,7 @@ def read_ticker(
             items.append(TickerItem(text=entry.text, url=entry.url, origin=origin, keep=entry.keep))
             continue
         assert entry.source is not None
-        path = loaded.resolve(entry.source)
+        path = local_source(loaded, entry.source)
         article = by_source.get(str(path)) or read_local(path, context, cache)
         if not article.ticker:
             log.warning("%s has no ticker block", entry.source)

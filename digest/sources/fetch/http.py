@@ -1,19 +1,27 @@
-"""The HTTP client: one bounded GET per hop, pinned to the checked address, redirects re-checked."""
+"""The HTTP client: one GET per hop, pinned to the checked address, one deadline per fetch.
+
+http.client speaks HTTP over a socket we open ourselves: to the address the policy checked
+(no second DNS lookup an attacker could answer differently), with TLS verified against the
+host name, and with every wait bounded by what is left of the fetch's one deadline.
+"""
 
 from __future__ import annotations
 
+import errno
+import functools
+import http.client
 import logging
-import time
+import socket
+import ssl
 import zlib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-import urllib3
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-from urllib3.exceptions import HTTPError as Urllib3Error
-
+from digest.config.access import HostAllowList
 from digest.errors import SourceError
-from digest.sources.fetch.policy import IPAddress, Target, parse_url, resolve_all
+from digest.sources.fetch.deadline import Deadline, DeadlineSocket, connect
+from digest.sources.fetch.policy import IPAddress, Target, listed, parse_url, resolve_all
 from digest.sources.fetch.settings import (
     ACCEPT,
     IMAGE_ACCEPT,
@@ -27,28 +35,49 @@ from digest.sources.fetch.settings import (
 
 log = logging.getLogger(__name__)
 
-# --- the request ---------------------------------------------------------------------------
+# Connection failures that mean nobody answers there, rather than a server that broke off.
+_UNREACHABLE = frozenset(
+    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
+)
+
+# --- the connection ------------------------------------------------------------------------
 
 
-def _pool(
-    target: Target, address: IPAddress, settings: FetchSettings
-) -> urllib3.HTTPConnectionPool:
-    """A connection pool pinned to the checked address, with TLS verified against the host."""
-    timeout = urllib3.Timeout(connect=settings.connect_timeout, read=settings.read_timeout)
-    if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
-            host=str(address),
-            port=target.port,
-            timeout=timeout,
-            retries=False,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=settings.ca_certs,
-            assert_hostname=target.host,
-            server_hostname=target.host,
-        )
-    return urllib3.HTTPConnectionPool(
-        host=str(address), port=target.port, timeout=timeout, retries=False
-    )
+@functools.lru_cache(maxsize=4)
+def _tls_context(ca_certs: str | None) -> ssl.SSLContext:
+    """Certificates and host names verified; made once (loading the CA store takes a while)."""
+    return ssl.create_default_context(cafile=ca_certs)
+
+
+def _open(
+    target: Target, address: IPAddress, settings: FetchSettings, deadline: Deadline
+) -> socket.socket:
+    """A connected socket to the checked address; for https, TLS verified against the host."""
+    sock = connect(str(address), target.port, deadline, settings.connect_timeout)
+    if target.scheme != "https":
+        return sock
+    try:
+        # CPython applies a socket's timeout to the whole handshake, not to each read.
+        sock.settimeout(deadline.wait(settings.read_timeout))
+        return _tls_context(settings.ca_certs).wrap_socket(sock, server_hostname=target.host)
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _connect(
+    target: Target, addresses: list[IPAddress], settings: FetchSettings, deadline: Deadline
+) -> socket.socket:
+    """Connect to the first checked address that accepts (a name's IPv6 address may not)."""
+    for index, address in enumerate(addresses):
+        log.debug("GET %s://%s%s via %s", target.scheme, target.host_header, target.path, address)
+        try:
+            return _open(target, address, settings, deadline)
+        except OSError as error:  # refused, unreachable, timed out
+            if isinstance(error, ssl.SSLError) or index == len(addresses) - 1 or deadline.passed():
+                raise
+            log.debug("%s did not accept the connection (%s); trying the next", address, error)
+    raise AssertionError("resolve_all never returns an empty list")
 
 
 def _decoder(encoding: str, url: str) -> Any:
@@ -63,12 +92,12 @@ def _decoder(encoding: str, url: str) -> Any:
 
 
 class _BodyReader:
-    """Accumulates a response body, decoding gzip/deflate, within byte and time limits."""
+    """Accumulates a response body, decoding gzip/deflate, within the byte limit (the socket
+    keeps the time limit)."""
 
-    def __init__(self, encoding: str, url: str, settings: FetchSettings, deadline: float) -> None:
+    def __init__(self, encoding: str, url: str, settings: FetchSettings) -> None:
         self.url = url
         self.settings = settings
-        self.deadline = deadline
         self.decoder = _decoder(encoding, url)
         self.raw_bytes = 0
         self.out = bytearray()
@@ -83,10 +112,6 @@ class _BodyReader:
         self.raw_bytes += len(chunk)
         if self.raw_bytes > self.settings.max_bytes:
             raise self._too_large()
-        if time.monotonic() > self.deadline:
-            raise SourceError(
-                f"{self.url}: the download took longer than {self.settings.total_timeout:g} s"
-            )
         if self.decoder == "deflate":
             # "deflate" is zlib-wrapped by the standard, raw in some servers: look at byte 1.
             wbits = zlib.MAX_WBITS if chunk[:1] and chunk[0] & 0x0F == 8 else -zlib.MAX_WBITS
@@ -135,118 +160,120 @@ def _content_type(header: str | None) -> tuple[str | None, str | None]:
     return kind.strip().lower() or None, charset
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One hop's answer, and whether its host was one the editor opted in."""
+
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    listed: bool
+
+
 def _request(
-    url: str, settings: FetchSettings, deadline: float
-) -> tuple[int, dict[str, str], bytes]:
-    """One GET without following redirects: status, headers (lower-case names), decoded body."""
+    url: str, settings: FetchSettings, deadline: Deadline, allow: HostAllowList
+) -> _Answer:
+    """One GET without following redirects: status, headers and the decoded body."""
     target = parse_url(url)
-    addresses = resolve_all(target.host, target.port, allow_private=settings.allow_private)
+    addresses = resolve_all(
+        target.host,
+        target.port,
+        allow_private=settings.allow_private,
+        allow=allow,
+        withdrawn=settings.allow if allow is not settings.allow else HostAllowList(),
+    )
+    opted_in = listed(target.host, addresses, allow)
     headers = {
         "Host": target.host_header,
         "User-Agent": settings.user_agent,
         "Accept": IMAGE_ACCEPT if settings.mode == "image" else ACCEPT,
         "Accept-Encoding": "gzip, deflate",
+        "Connection": "close",
     }
-    pool: urllib3.HTTPConnectionPool | None = None
+    connection = http.client.HTTPConnection(target.host, target.port)
+    sock: socket.socket | None = None
     try:
-        pool, response = _connect(target, addresses, headers, settings)
-        try:
-            answer = {name.lower(): value for name, value in response.headers.items()}
-            if response.status in REDIRECT_STATUSES:
-                return response.status, answer, b""
-            if response.status != 200:
-                reason = response.reason or ""
-                raise SourceError(f"{url}: the server answered {response.status} {reason}".rstrip())
-            kind, _charset = _content_type(answer.get("content-type"))
-            if settings.mode == "image":
-                if kind not in IMAGE_TYPES:  # an image must say what it is
-                    raise SourceError(f"{url}: the server sent {kind}, not an image")
-            elif kind is not None and kind not in READABLE_TYPES:
-                raise SourceError(f"{url}: the server sent {kind}, not a web page or feed")
-            length = answer.get("content-length", "")
-            if length.isdigit() and int(length) > settings.max_bytes:
-                raise SourceError(
-                    f"{url}: the response is larger than {settings.max_bytes:,} bytes"
-                )
-            body = _BodyReader(
-                answer.get("content-encoding", "").strip().lower(), url, settings, deadline
-            )
-            while True:
-                chunk = response.read1(READ_CHUNK)
-                if not chunk:
-                    break
-                body.feed(chunk)
-            return response.status, answer, body.finish()
-        finally:
-            response.release_conn()
-            response.close()
+        sock = _connect(target, addresses, settings, deadline)
+        # http.client never connects by itself: it talks over our socket, deadline and all.
+        connection.sock = DeadlineSocket(sock, deadline, settings.read_timeout)
+        connection.request("GET", target.path, headers=headers)
+        response = connection.getresponse()
+        answer = {name.lower(): value for name, value in response.getheaders()}
+        if response.status in REDIRECT_STATUSES:
+            return _Answer(response.status, answer, b"", opted_in)
+        _check_answer(url, response, answer, settings)
+        body = _BodyReader(answer.get("content-encoding", "").strip().lower(), url, settings)
+        while chunk := response.read1(READ_CHUNK):
+            body.feed(chunk)
+        return _Answer(response.status, answer, body.finish(), opted_in)
     except SourceError:
         raise
-    except Urllib3Error as error:
-        raise SourceError(f"{url}: {_describe(error)}") from None
-    except OSError as error:
-        raise SourceError(f"{url}: the connection failed ({error})") from None
+    except (OSError, http.client.HTTPException) as error:
+        raise SourceError(f"{url}: {_describe(error, deadline)}") from None
     finally:
-        if pool is not None:
-            pool.close()
+        connection.close()
+        if sock is not None:
+            sock.close()
 
 
-def _connect(
-    target: Target, addresses: list[IPAddress], headers: dict[str, str], settings: FetchSettings
-) -> tuple[urllib3.HTTPConnectionPool, Any]:
-    """Send the GET to the first checked address that accepts a connection (IPv6 may not)."""
-    for index, address in enumerate(addresses):
-        log.debug("GET %s://%s%s via %s", target.scheme, target.host_header, target.path, address)
-        pool = _pool(target, address, settings)
-        try:
-            response = pool.urlopen(
-                "GET",
-                target.path,
-                headers=headers,
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                decode_content=False,
-                assert_same_host=False,
+def _check_answer(
+    url: str, response: http.client.HTTPResponse, answer: dict[str, str], settings: FetchSettings
+) -> None:
+    """Refuse an error status, a type no reader can use, or an announced oversize body."""
+    if response.status != 200:
+        raise SourceError(
+            f"{url}: the server answered {response.status} {response.reason}".rstrip()
+        )
+    kind, _charset = _content_type(answer.get("content-type"))
+    if settings.mode == "image":
+        if kind not in IMAGE_TYPES:  # an image must say what it is
+            raise SourceError(f"{url}: the server sent {kind}, not an image")
+    elif kind is not None and kind not in READABLE_TYPES:
+        raise SourceError(f"{url}: the server sent {kind}, not a web page or feed")
+    length = answer.get("content-length", "")
+    if length.isdigit() and int(length) > settings.max_bytes:
+        raise SourceError(f"{url}: the response is larger than {settings.max_bytes:,} bytes")
+
+
+def _describe(error: Exception, deadline: Deadline) -> str:
+    """A person-readable reason for a failed request."""
+    if isinstance(error, TimeoutError):
+        if deadline.passed():
+            return (
+                f"the server took longer than {deadline.seconds:g} s to answer "
+                "(one deadline covers connecting, the headers and the body)"
             )
-        except (NewConnectionError, ConnectTimeoutError):
-            pool.close()
-            if index == len(addresses) - 1:
-                raise
-            log.debug("%s did not accept the connection; trying the next address", address)
-            continue
-        return pool, response
-    raise AssertionError("resolve_all never returns an empty list")
-
-
-def _describe(error: Exception) -> str:
-    """A person-readable reason for a urllib3 failure."""
-    text = str(error)
-    name = type(error).__name__
-    if "Timeout" in name or "timed out" in text:
         return "the server did not answer in time"
-    if "SSL" in name or "certificate" in text.lower():
-        return f"the secure connection failed ({text})"
-    if "NewConnectionError" in name or "refused" in text.lower():
+    if isinstance(error, ssl.SSLError):
+        return f"the secure connection failed ({error})"
+    if isinstance(error, OSError) and error.errno in _UNREACHABLE:
         return "the connection was refused or the server is unreachable"
-    if "ProtocolError" in name:
-        return f"the server broke the connection ({text})"
-    return f"the request failed ({text})"
+    if isinstance(error, http.client.HTTPException | ConnectionError):
+        name = type(error).__name__
+        return f"the server broke the connection or did not speak HTTP ({name}: {error})"
+    return f"the request failed ({error})"
 
 
 def fetch_network(url: str, settings: FetchSettings) -> FetchResult:
-    """Fetch from the network, following and re-checking each redirect."""
-    deadline = time.monotonic() + settings.total_timeout
+    """Fetch from the network, following and re-checking each redirect, within one deadline."""
+    deadline = Deadline(settings.total_timeout)
     current = url
     seen = {current}
+    # Opted-in hosts are reachable only along a chain of opted-in hosts: once a hop is on
+    # the public web, a redirect from it never leads into a private network.
+    allow = settings.allow
     for _hop in range(settings.max_redirects + 1):
-        status, headers, body = _request(current, settings, deadline)
-        if status not in REDIRECT_STATUSES:
-            kind, charset = _content_type(headers.get("content-type"))
-            return FetchResult(url, current, body, kind, charset)
-        location = headers.get("location")
+        answer = _request(current, settings, deadline, allow)
+        if not answer.listed:
+            allow = HostAllowList()
+        if answer.status not in REDIRECT_STATUSES:
+            kind, charset = _content_type(answer.headers.get("content-type"))
+            return FetchResult(url, current, answer.body, kind, charset)
+        location = answer.headers.get("location")
         if not location:
-            raise SourceError(f"{current}: the server redirected ({status}) without a Location")
+            raise SourceError(
+                f"{current}: the server redirected ({answer.status}) without a Location"
+            )
         following = urljoin(current, location.strip())
         if following in seen:
             raise SourceError(f"{url}: redirect loop ({current} -> {following})")

@@ -8,8 +8,11 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from digest.config.access import HostAllowList
 from digest.errors import SourceError
 from digest.sources.fetch.settings import ALLOWED_SCHEMES, DEFAULT_PORTS
+
+NOTHING_ALLOWED = HostAllowList()
 
 # The well-known NAT64 prefixes translate to IPv4 inside the operator's network, so an
 # address in them can reach anything; refuse them outright (RFC 6052, RFC 8215).
@@ -110,14 +113,42 @@ def address_problem(address: IPAddress) -> str | None:
     return None
 
 
-def check_address(address: IPAddress, host: str, *, allow_private: bool = False) -> None:
-    """Raise SourceError unless `address` may be connected to."""
+def refusal(host: str, address: IPAddress, problem: str, *, redirected: bool = False) -> str:
+    """Why a non-public address is refused, and the two ways to use it on purpose."""
+    where = f"{host} is" if host.strip("[]") == str(address) else f"{host} resolves to {address},"
+    if redirected:
+        return (
+            f"{where} {problem}, reached through a redirect from outside [fetch] allow_hosts; "
+            "digest never follows a redirect from the public web into a private network"
+        )
+    return (
+        f"{where} {problem}; only public addresses are fetched unless digest.toml opts a host "
+        f'in. To use it on purpose, add it to digest.toml: [fetch] allow_hosts = ["{host}"]; '
+        "or save the page or feed and pass its path instead of the URL"
+    )
+
+
+def check_address(
+    address: IPAddress,
+    host: str,
+    *,
+    allow_private: bool = False,
+    allow: HostAllowList = NOTHING_ALLOWED,
+    withdrawn: HostAllowList = NOTHING_ALLOWED,
+) -> None:
+    """Raise SourceError unless `address` may be connected to (public, or opted in).
+
+    `withdrawn` is the editor's list when a redirect chain left it: named in the refusal.
+    """
     problem = address_problem(address)
     if problem is None:
         return
     if allow_private and address.is_loopback:
         return
-    raise SourceError(f"{host} resolves to {address}, {problem}; only public addresses are fetched")
+    if listed(host, [address], allow):
+        return
+    redirected = listed(host, [address], withdrawn)
+    raise SourceError(refusal(host, address, problem, redirected=redirected))
 
 
 def resolve(host: str, port: int, *, allow_private: bool = False) -> IPAddress:
@@ -125,11 +156,18 @@ def resolve(host: str, port: int, *, allow_private: bool = False) -> IPAddress:
     return resolve_all(host, port, allow_private=allow_private)[0]
 
 
-def resolve_all(host: str, port: int, *, allow_private: bool = False) -> list[IPAddress]:
+def resolve_all(
+    host: str,
+    port: int,
+    *,
+    allow_private: bool = False,
+    allow: HostAllowList = NOTHING_ALLOWED,
+    withdrawn: HostAllowList = NOTHING_ALLOWED,
+) -> list[IPAddress]:
     """Resolve `host` once and check every address it has; all of them, in resolver order."""
     literal = literal_address(host)
     if literal is not None:
-        check_address(literal, host, allow_private=allow_private)
+        check_address(literal, host, allow_private=allow_private, allow=allow, withdrawn=withdrawn)
         return [literal]
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -146,8 +184,13 @@ def resolve_all(host: str, port: int, *, allow_private: bool = False) -> list[IP
     # Every address must pass: a name that resolves to one public and one private address
     # would otherwise let the attacker pick which one the connection uses.
     for address in addresses:
-        check_address(address, host, allow_private=allow_private)
+        check_address(address, host, allow_private=allow_private, allow=allow, withdrawn=withdrawn)
     return list(dict.fromkeys(addresses))
+
+
+def listed(host: str, addresses: list[IPAddress], allow: HostAllowList) -> bool:
+    """True when the editor opted this host in, by name or by network."""
+    return allow.names_host(host) or any(allow.holds(address) for address in addresses)
 
 
 # --- URLs ----------------------------------------------------------------------------------
@@ -177,7 +220,11 @@ def parse_url(url: str) -> Target:
     """Check a URL's form (scheme, host, no credentials) and split it; raise SourceError."""
     if _UNSAFE_URL.search(url.strip()):
         raise SourceError(f"{url!r}: URLs must not contain spaces or control characters")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError as error:  # e.g. "Invalid IPv6 URL" for http://[::1
+        raise SourceError(f"{url}: not a valid URL ({error})") from None
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise SourceError(f"{url}: only http:// and https:// URLs can be fetched")
@@ -187,7 +234,7 @@ def parse_url(url: str) -> Target:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError:
         raise SourceError(f"{url}: the port is not a number between 1 and 65535") from None
-    host = (parts.hostname or "").rstrip(".")
+    host = (hostname or "").rstrip(".")
     if not host:
         raise SourceError(f"{url}: the URL has no host name")
     if not host.isascii():

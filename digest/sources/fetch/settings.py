@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from digest.config.access import FetchConfig, HostAllowList
+
+# Fetched pages are cached here, under the publication's folder, so builds repeat offline.
+CACHE_FOLDER = ".digest-cache"
 USER_AGENT = "digest/0.1 (+https://github.com/digest-newsletter/digest)"
 # Long enough for a slow news site, short enough that a dead host doesn't stall a build.
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 20.0
-# A slow-drip server can keep each read under READ_TIMEOUT forever; this caps the whole fetch.
+# A slow-drip server can keep each read under READ_TIMEOUT for ever; this one deadline covers
+# the whole fetch: connecting, TLS, the request, the headers, the body and every redirect.
 TOTAL_TIMEOUT = 60.0
 # Real article pages are well under 5 MB; more is a download, not an article. Applies to the
 # bytes on the wire and again to the bytes after gzip/deflate decoding (decompression bombs).
@@ -60,6 +65,7 @@ class FetchSettings:
     max_redirects: int = MAX_REDIRECTS
     user_agent: str = USER_AGENT
     allow_private: bool = False  # lets loopback through; only for tests against 127.0.0.1
+    allow: HostAllowList = field(default_factory=HostAllowList)  # [fetch] allow_hosts
     cache_dir: Path | None = None
     offline: bool = False  # read the cache only; never the network
     refresh: bool = False  # ignore cached copies (but still update the cache)
@@ -77,3 +83,16 @@ class FetchResult:
     content_type: str | None
     charset: str | None
     from_cache: bool = False
+
+
+def publication_settings(
+    config: FetchConfig | None, root: Path | None, *, offline: bool = False
+) -> FetchSettings:
+    """How a publication fetches: its [fetch] table, and its cache beside digest.toml."""
+    config = config or FetchConfig()
+    return FetchSettings(
+        total_timeout=config.timeout,
+        allow=config.allow_list,
+        cache_dir=root / CACHE_FOLDER if root is not None else None,
+        offline=offline,
+    )
