@@ -212,8 +212,11 @@ def _print_summary(summary: SendSummary, edition: Path) -> None:
     if summary.dry_run:
         typer.echo(f"dry run: {summary.total:,} messages built and checked; nothing sent")
         return
+    if summary.cancelled:
+        typer.echo("not sent: cancelled")
+        return
     if summary.test_address and summary.sent:
-        typer.echo(f"sent a test to {summary.test_address} (subject {summary.subject!r})")
+        typer.echo(f'sent a test to {summary.test_address} (subject "{summary.subject}")')
     elif summary.nothing_to_send:
         typer.echo(
             f"nothing to send: all {summary.total:,} recipients were handled by earlier runs "
@@ -223,8 +226,12 @@ def _print_summary(summary: SendSummary, edition: Path) -> None:
     else:
         typer.echo(
             f"sent {summary.sent:,}, failed {summary.failed:,}, deferred {summary.deferred:,}, "
-            f"unconfirmed {summary.unknown:,} over {summary.connections} connection"
-            f"{'s' if summary.connections != 1 else ''}"
+            f"unconfirmed {summary.unknown:,}"
+            + (
+                f" over {summary.connections} connection{'s' if summary.connections != 1 else ''}"
+                if summary.transport == "smtp"
+                else ""
+            )
         )
         typer.echo(
             f"  earlier runs: {summary.skipped:,} sent, {summary.failed_earlier:,} failed; "

@@ -108,8 +108,8 @@ class Delivery(StrictModel):
     connections: Annotated[int, Field(ge=1, le=64)] = 4
     # Environment variables the command transport may see besides PATH and LANG.
     command_env: list[str] = []
-    # Put before the subject of a `digest send --test` message ("" for none).
-    test_subject_prefix: str = "[TEST] "
+    # Put before the subject of a `digest send --test` message, with a space ("" for none).
+    test_subject_prefix: str = "[TEST]"
 
     @field_validator("command_env")
     @classmethod

@@ -43,6 +43,8 @@ QUEUE_AHEAD = 2
 # Outcomes (not claims) may wait this long in memory before a commit; a claim commits at once.
 MAX_UNCOMMITTED_SECONDS = 0.2
 MAX_UNCOMMITTED_CHANGES = 2_000
+# A progress bar needs no more than this many updates a second.
+PROGRESS_EVERY_SECONDS = 0.1
 # How often a waiting thread looks up to see whether the run is stopping.
 POLL_SECONDS = 0.1
 # After Ctrl-C, how long the workers get to finish the message in hand (replies have their
@@ -111,6 +113,7 @@ class Dispatcher:
         self._oldest = 0.0
         self._done = 0
         self._started = time.monotonic()
+        self._shown = 0.0
         self._crash: BaseException | None = None
         self._writer_done = threading.Event()
 
@@ -199,7 +202,9 @@ class Dispatcher:
         stale = self._buffer and time.monotonic() - self._oldest > MAX_UNCOMMITTED_SECONDS
         if self._claims or stale or len(self._buffer) >= MAX_UNCOMMITTED_CHANGES or not alive:
             self._flush()
-        if self.progress is not None:
+        now = time.monotonic()
+        if self.progress is not None and now - self._shown >= PROGRESS_EVERY_SECONDS:
+            self._shown = now
             s = self.summary
             elapsed = time.monotonic() - self._started
             progress = Progress(

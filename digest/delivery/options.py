@@ -87,13 +87,14 @@ class SendSummary:
     stopped: str | None = None  # why the run stopped early
     fatal: bool = False  # login/TLS/config failure: nothing more was tried
     interrupted: bool = False  # Ctrl-C: in-flight messages were finished and recorded
+    cancelled: bool = False  # the person said no when asked to confirm
     errors: list[tuple[str, str]] = field(default_factory=list)  # (address, server's words)
 
     @property
     def nothing_to_send(self) -> bool:
         """True when every recipient was already dealt with by earlier runs."""
         attempted = self.sent + self.failed + self.deferred + self.unknown + self.pending
-        return attempted == 0 and not self.dry_run and not self.stopped
+        return attempted == 0 and not (self.dry_run or self.stopped or self.cancelled)
 
     @property
     def exit_code(self) -> int:

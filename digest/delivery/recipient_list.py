@@ -327,7 +327,8 @@ def load_recipients(path: Path, *, skip_invalid: bool = False) -> RecipientList:
     check = listing.check
     if check.problem_count and (check.file_problem or not skip_invalid or not check.valid):
         listing.close()
-        raise RecipientsError(describe_problems(check))
+        duplicates = f"\n{describe_duplicates(check)}" if check.duplicate_count else ""
+        raise RecipientsError(describe_problems(check) + duplicates)
     if not check.valid:
         listing.close()
         raise RecipientsError(f"{path}: no recipients")

@@ -23,6 +23,7 @@ from digest.delivery.recipients import Recipient, check_address
 from digest.delivery.send import send_edition
 from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.errors import DigestError, ExitCode
+from digest.mail.headers import clean_subject
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +78,11 @@ def send_edition_file(
         )
     delivery = publication.delivery.model_copy(update=request.delivery_overrides)
     transport_name = request.transport or delivery.transport
-    subject = built.edition.subject
+    subject = clean_subject(built.edition.subject)
+    if subject != " ".join(built.edition.subject.split()):
+        warn("the subject held invisible control or direction characters; they were removed")
     if request.test_address is not None:
-        subject = delivery.test_subject_prefix + subject
+        subject = " ".join(filter(None, (delivery.test_subject_prefix, subject)))
     # Build one transport now, so a configuration error shows before anything else happens.
     create_transport(transport_name, delivery, loaded.root, environ).close()
     options = replace(
@@ -122,7 +125,12 @@ def send_edition_file(
                     + _already(ahead.sent_earlier, ahead.suppressed, ahead.resend)
                 )
                 if not confirm(question):
-                    raise DigestError("not sent: cancelled", exit_code=ExitCode.OK)
+                    return SendSummary(
+                        total=len(listing),
+                        cancelled=True,
+                        subject=subject,
+                        transport=transport_name,
+                    )
 
         def connect() -> Transport:
             return create_transport(transport_name, delivery, loaded.root, environ)

@@ -25,7 +25,6 @@ into a name shows as those characters, not as "Hi".
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -33,8 +32,6 @@ from email.header import Header
 from email.policy import Policy
 
 from digest.errors import DigestError
-
-logger = logging.getLogger(__name__)
 
 CRLF = "\r\n"
 # RFC 5322: lines should stay within 78 characters; encoded words are folded to fit.
@@ -51,6 +48,10 @@ SPACE_LIKE = re.compile("[\t\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
 SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 # What may sit between < and >: printable ASCII without spaces or angle brackets.
 PLAIN_ADDRESS = re.compile(r"[!-;=?-~]+")
+# An address as the From, Reply-To and To headers may carry it: a dot-atom local part and a
+# domain of letters, digits and hyphens (internationalized domains arrive here in ASCII).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+ADDR_SPEC = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 # Text that a mail client would take for the start of an encoded word.
 ENCODED_WORD_START = "=?"
 # An ASCII word longer than this cannot be folded to the soft limit; encoded words can.
@@ -101,10 +102,7 @@ def clean_subject(value: str, what: str = "subject") -> str:
         raise HeaderError(
             f"the {what} contains {describe(found.group())}, which is refused in mail headers"
         )
-    cleaned = " ".join(UNSAFE.sub("", SPACE_LIKE.sub(" ", value)).split())
-    if cleaned != " ".join(value.split()):
-        logger.warning("the %s held invisible control characters; they were removed", what)
-    return cleaned
+    return " ".join(UNSAFE.sub("", SPACE_LIKE.sub(" ", value)).split())
 
 
 def needs_encoding(value: str) -> bool:
@@ -133,10 +131,16 @@ def phrase(display_name: str, header_name: str = "") -> str:
     return display_name
 
 
+def check_addr_spec(addr_spec: str, what: str) -> str:
+    """`addr_spec` unchanged if it is a plain `local@domain` address, else a HeaderError."""
+    if not ADDR_SPEC.fullmatch(addr_spec):
+        raise HeaderError(f"the {what} {addr_spec!r} is not a plain ASCII address (user@domain)")
+    return addr_spec
+
+
 def mailbox(display_name: str | None, addr_spec: str, what: str, header_name: str = "") -> str:
     """`Name <user@host>` (or the bare address) for an address header; the name is checked."""
-    if not PLAIN_ADDRESS.fullmatch(addr_spec):
-        raise HeaderError(f"the {what} address {addr_spec!r} is not a plain ASCII address")
+    check_addr_spec(addr_spec, f"{what} address")
     name = " ".join(check_name(display_name or "", f"{what} name").split())
     if not name:
         return addr_spec

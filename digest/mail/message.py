@@ -20,6 +20,7 @@ from digest.mail.headers import (
     EncodedHeader,
     HeaderError,
     address_header,
+    check_addr_spec,
     check_name,
     header_line,
     list_id_header,
@@ -61,6 +62,7 @@ def parse_address(text: str, what: str) -> Address:
     check_name(name, f"{what} name")
     if "@" not in addr:
         raise HeaderError(f"the {what} {text!r} is not an email address")
+    check_addr_spec(addr, what)
     username, _, domain = addr.rpartition("@")
     try:
         return Address(display_name=name, username=username, domain=domain)

@@ -17,6 +17,9 @@ import time
 # smtplib's own bound on one reply line.
 MAX_REPLY_LINE = 8192
 RECV_BYTES = 65_536
+# A reply's first read waits the socket's own timeout (= the reply deadline); only a reply
+# that arrives in pieces needs the timeout changed, which costs system calls.
+DEADLINE_RESOLUTION = 0.01
 # The reply codes of one SMTP command.
 OK = 250
 WILL_FORWARD = 251
@@ -37,6 +40,13 @@ class _DeadlineReplies(smtplib.SMTP):
     _inbox: bytearray
     _inbox_socket: socket.socket | None = None
     _host: str  # smtplib's own attribute: the name TLS certificates are checked against
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        # The final dot is a 3-byte write after the body: without this, Nagle's algorithm
+        # holds it until the server acknowledges the body (up to a delayed-ACK timeout).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock  # type: ignore[no-any-return]
 
     def getreply(self) -> tuple[int, bytes]:
         """One complete reply (all its lines) within `reply_timeout` seconds."""
@@ -62,6 +72,7 @@ class _DeadlineReplies(smtplib.SMTP):
             # A new socket (connect, or STARTTLS): bytes read before it are never replies to
             # what is said over it (the STARTTLS command-injection attack).
             self._inbox, self._inbox_socket = bytearray(), sock
+        shortened = False
         try:
             while (end := self._inbox.find(b"\n")) < 0:
                 if len(self._inbox) > MAX_REPLY_LINE:
@@ -70,7 +81,10 @@ class _DeadlineReplies(smtplib.SMTP):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ReplyTimeout(f"no complete reply within {self.reply_timeout:g} s")
-                sock.settimeout(remaining)
+                if remaining < self.reply_timeout - DEADLINE_RESOLUTION:
+                    # A reply that comes in pieces: the next piece gets only what is left.
+                    sock.settimeout(remaining)
+                    shortened = True
                 try:
                     chunk = sock.recv(RECV_BYTES)
                 except TimeoutError:
@@ -82,7 +96,7 @@ class _DeadlineReplies(smtplib.SMTP):
                     raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
                 self._inbox += chunk
         finally:
-            if self.sock is not None:
+            if shortened and self.sock is not None:
                 self.sock.settimeout(self.timeout)  # sends keep the plain socket timeout
         line = bytes(self._inbox[: end + 1])
         del self._inbox[: end + 1]
@@ -120,7 +134,8 @@ def new_client(
 
 def data_body(message: bytes) -> bytes:
     """The DATA payload without the final dot: CRLF line ends, leading dots doubled."""
-    if message.count(b"\n") != message.count(b"\r\n") or b"\r" in message.replace(b"\r\n", b""):
+    crlf = message.count(b"\r\n")
+    if message.count(b"\n") != crlf or message.count(b"\r") != crlf:
         message = _ANY_LINE_END.sub(b"\r\n", message)
     if not message.endswith(b"\r\n"):
         message += b"\r\n"
