@@ -43,6 +43,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/summaries.py --data ../shared/realworld/summaries/cnn-dev.jsonl --max-chars 350
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/send.py
+	$(BIN)/python benchmarks/recipients.py
+	$(BIN)/python benchmarks/resume.py
 
 clean:
 	rm -rf $(VENV) samples/greenwatch/out .pytest_cache .mypy_cache .ruff_cache
