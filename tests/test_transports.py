@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 import ssl
 import stat
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import trustme
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.config import Delivery
 from digest.delivery.transports import (
@@ -25,6 +28,7 @@ from digest.delivery.transports import (
 from digest.delivery.transports.command import CommandTransport
 from digest.delivery.transports.files import FilesTransport
 from digest.delivery.transports.smtp import SmtpSettings, SmtpTransport, is_loopback
+from digest.delivery.transports.smtp_client import data_body
 from digest.errors import DigestError
 from tests.scripted_smtp import PHASES, scripted_server
 from tests.smtp_server import PASSWORD, USERNAME, FaultHandler, smtp_server
@@ -390,3 +394,14 @@ def test_command_sees_a_minimal_environment_and_its_stderr_is_scrubbed(tmp_path:
     assert "hunter2-secret" not in caught.value.message
     assert caught.value.message.endswith("pw=[secret]")
     assert len(caught.value.message) < 400  # cut to the end of stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b".", b"..", b"a", b"\r\n", b"\n", b"\r", b" "]), max_size=30))
+def test_data_body_has_crlf_lines_and_doubled_leading_dots(pieces: list[bytes]) -> None:
+    message = b"".join(pieces)
+    expected = re.sub(rb"\r\n|\r|\n", b"\r\n", message)
+    expected = re.sub(
+        rb"(?m)^\.", b"..", expected if expected.endswith(b"\r\n") else expected + b"\r\n"
+    )
+    assert data_body(message) == expected

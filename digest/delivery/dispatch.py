@@ -116,6 +116,7 @@ class Dispatcher:
         self._shown = 0.0
         self._crash: BaseException | None = None
         self._writer_done = threading.Event()
+        self._gave_up: str | None = None
 
     # --- the writer (the caller's thread) -----------------------------------------------------
 
@@ -163,6 +164,8 @@ class Dispatcher:
             self._writer_done.set()
             self._refuse_waiting()
             self.summary.pending += self._leftover(ready, delayed, jobs)
+            if self.summary.pending and not self.summary.stopped:
+                self.summary.stopped = self._gave_up or "the run stopped early"
         if self._crash is not None:
             raise self._crash
 
@@ -266,11 +269,10 @@ class Dispatcher:
             self._crash = event.crash
             self._stop()
         if event.reason:
-            logger.warning("a connection stopped: %s", event.reason)
-            if event.fatal or not self.summary.stopped:
-                self.summary.stopped = self.scrub(event.reason)
+            logger.warning("a connection gave up: %s", event.reason)
+            self._gave_up = self.scrub(event.reason)  # the run's reason if all give up
             if event.fatal:
-                self.summary.fatal = True
+                self.summary.stopped, self.summary.fatal = self._gave_up, True
                 self._stop()
 
     def _flush(self) -> None:

@@ -25,7 +25,6 @@ OK = 250
 WILL_FORWARD = 251
 START_DATA = 354
 SERVICE_CLOSING = 421
-_LEADING_DOT = re.compile(rb"(?m)^\.")
 _ANY_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
@@ -139,6 +138,10 @@ def data_body(message: bytes) -> bytes:
         message = _ANY_LINE_END.sub(b"\r\n", message)
     if not message.endswith(b"\r\n"):
         message += b"\r\n"
-    if message.startswith(b".") or b"\r\n." in message:
-        message = _LEADING_DOT.sub(b"..", message)
+    # With every line ending in CRLF, a line starting with a dot follows "\r\n" (or starts the
+    # message): a plain replace does what a multiline regex would, about ten times faster.
+    if b"\r\n." in message:
+        message = message.replace(b"\r\n.", b"\r\n..")
+    if message.startswith(b"."):
+        message = b"." + message
     return message
