@@ -17,13 +17,13 @@ import functools
 import heapq
 import logging
 import queue
+import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
-from digest.delivery.jobs import Job, Outcome, RateLimit
+from digest.delivery.jobs import Claim, Exit, Job, Outcome, RateLimit, Refused, Result
 from digest.delivery.journal import Change, Journal, JournalError, State
 from digest.delivery.options import Progress, SendOptions, SendSummary
 from digest.delivery.recipients import Recipient
@@ -50,31 +50,6 @@ POLL_SECONDS = 0.1
 # After Ctrl-C, how long the workers get to finish the message in hand (replies have their
 # own deadline; this bounds a plugin transport that has none).
 STOP_GRACE_SECONDS = 60.0
-
-
-@dataclass(slots=True)
-class _Claim:
-    job: Job
-    granted: threading.Event = field(default_factory=threading.Event)
-    refused: bool = False
-
-
-@dataclass(slots=True)
-class _Result:
-    job: Job
-    outcome: Outcome
-    words: str = ""
-
-
-@dataclass(slots=True)
-class _Exit:
-    reason: str | None = None
-    fatal: bool = False
-    crash: BaseException | None = None
-
-
-class _Refused(Exception):
-    """The run is stopping: the message in hand must not pass its point of no return."""
 
 
 class Dispatcher:
@@ -105,11 +80,11 @@ class Dispatcher:
         self.scrub = scrub
         self.total = total
         self._work: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-        self._events: queue.SimpleQueue[_Claim | _Result | _Exit] = queue.SimpleQueue()
+        self._events: queue.SimpleQueue[Claim | Result | Exit] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._rate = RateLimit(options.rate, self._stopping)
         self._buffer: list[Change] = []
-        self._claims: list[_Claim] = []
+        self._claims: list[Claim] = []
         self._oldest = 0.0
         self._done = 0
         self._started = time.monotonic()
@@ -117,6 +92,7 @@ class Dispatcher:
         self._crash: BaseException | None = None
         self._writer_done = threading.Event()
         self._gave_up: str | None = None
+        self._interrupted = False
 
     # --- the writer (the caller's thread) -----------------------------------------------------
 
@@ -133,8 +109,9 @@ class Dispatcher:
         delayed: list[Job] = []
         outstanding = 0
         journal_failed = False
+        previous = self._catch_ctrl_c()
         try:
-            while alive:
+            while alive and not self._interrupted:
                 exhausted = False
                 while not self._stopping.is_set() and outstanding < QUEUE_AHEAD * alive:
                     job = self._next(ready, delayed, jobs)
@@ -146,16 +123,15 @@ class Dispatcher:
                 if (exhausted or self._stopping.is_set()) and outstanding == 0:
                     break
                 outstanding, alive = self._collect(outstanding, alive, ready, delayed)
-        except KeyboardInterrupt:
-            self.summary.interrupted = True
-            self.summary.stopped = "interrupted; the messages in hand were finished and recorded"
-            self._stop()
-            self._wind_down(outstanding, alive, ready, delayed)
+            if self._interrupted:
+                self._wind_down(len(threads), alive, ready, delayed)
         except JournalError as error:
             journal_failed = True
             self.summary.stopped, self.summary.fatal = error.message, True
             raise
         finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
             self._stop()
             for _ in threads:
                 self._work.put(None)
@@ -194,9 +170,9 @@ class Dispatcher:
             except queue.Empty:
                 break
         for event in events:
-            if isinstance(event, _Claim):
+            if isinstance(event, Claim):
                 self._claim(event)
-            elif isinstance(event, _Result):
+            elif isinstance(event, Result):
                 outstanding -= 1
                 self._result(event, ready, delayed)
             else:
@@ -208,12 +184,15 @@ class Dispatcher:
         now = time.monotonic()
         if self.progress is not None and now - self._shown >= PROGRESS_EVERY_SECONDS:
             self._shown = now
-            s = self.summary
-            elapsed = time.monotonic() - self._started
-            progress = Progress(
-                self._done, self.total, s.sent, s.failed, s.deferred, elapsed, s.unknown
+            s = self.summary  # earlier runs' work counts too: the bar covers the whole list
+            earlier = s.skipped + s.failed_earlier + s.suppressed
+            held = s.unknown_skipped + s.unknown_given_up
+            elapsed = now - self._started
+            self.progress(
+                Progress(
+                    self._done + earlier + held, self.total, s.sent, s.failed, s.deferred, elapsed
+                )
             )
-            self.progress(progress)
         return outstanding, alive
 
     def _change(self, change: Change) -> None:
@@ -221,7 +200,7 @@ class Dispatcher:
             self._oldest = time.monotonic()
         self._buffer.append(change)
 
-    def _claim(self, claim: _Claim) -> None:
+    def _claim(self, claim: Claim) -> None:
         if self._stopping.is_set():
             claim.refused = True
             claim.granted.set()
@@ -230,7 +209,7 @@ class Dispatcher:
         self._change(Change(job.recipient.email, State.SENDING, resend=job.resend))
         self._claims.append(claim)
 
-    def _result(self, result: _Result, ready: deque[Job], delayed: list[Job]) -> None:
+    def _result(self, result: Result, ready: deque[Job], delayed: list[Job]) -> None:
         job, s = result.job, self.summary
         address, words = job.recipient.email, self.scrub(result.words)
         if result.outcome is Outcome.RETRY:
@@ -264,7 +243,7 @@ class Dispatcher:
             s.errors.append((address, words))
         self._done += 1
 
-    def _exit(self, event: _Exit) -> None:
+    def _exit(self, event: Exit) -> None:
         if event.crash is not None and self._crash is None:
             self._crash = event.crash
             self._stop()
@@ -300,17 +279,37 @@ class Dispatcher:
                 event = self._events.get_nowait()
             except queue.Empty:
                 return
-            if isinstance(event, _Claim):
+            if isinstance(event, Claim):
                 event.refused = True
                 event.granted.set()
 
-    def _wind_down(
-        self, outstanding: int, alive: int, ready: deque[Job], delayed: list[Job]
-    ) -> None:
-        """After Ctrl-C: record what the workers finish; a second Ctrl-C stops at once."""
+    def _catch_ctrl_c(self) -> signal.Handlers | Callable[..., object] | int | None:
+        """While the send runs, Ctrl-C asks it to stop; a second Ctrl-C stops it at once.
+
+        A flag, not an exception: KeyboardInterrupt could land between taking a worker's
+        report and recording it, and a lost report is a message sent twice later.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def stop(signum: int, frame: object) -> None:
+            if self._interrupted:
+                raise KeyboardInterrupt
+            self._interrupted = True
+            logger.warning("stopping: finishing the messages in hand (Ctrl-C again: at once)")
+
+        return signal.signal(signal.SIGINT, stop)
+
+    def _wind_down(self, workers: int, alive: int, ready: deque[Job], delayed: list[Job]) -> None:
+        """After Ctrl-C: no new work; record what the workers finish, until all have left."""
+        self.summary.interrupted = True
+        self.summary.stopped = "interrupted; the messages in hand were finished and recorded"
+        self._stop()
+        for _ in range(workers):
+            self._work.put(None)  # each worker leaves after the message in hand
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        while outstanding and alive and time.monotonic() < deadline:
-            outstanding, alive = self._collect(outstanding, alive, ready, delayed)
+        while alive and time.monotonic() < deadline:
+            _, alive = self._collect(0, alive, ready, delayed)
 
     def _leftover(self, ready: deque[Job], delayed: list[Job], jobs: Iterator[Job]) -> int:
         """Count (and journal, through the planner) everything not handed out."""
@@ -327,26 +326,26 @@ class Dispatcher:
 
     def _ask(self, job: Job, claimed: list[bool]) -> None:
         """The transport's `before_data`: wait until the journal holds the message as sending."""
-        claim = _Claim(job)
+        claim = Claim(job)
         self._events.put(claim)
         while not claim.granted.wait(POLL_SECONDS):
             if self._writer_done.is_set():  # nobody will commit it: it must not go
-                raise _Refused
+                raise Refused
         if claim.refused:
-            raise _Refused
+            raise Refused
         claimed[0] = True
 
     def _worker(self, transport: Transport) -> None:
         """One connection: take a job, send it, report; reconnect with backoff when it drops."""
         failures = 0
-        end = _Exit()
+        end = Exit()
         current: Job | None = None
         claimed = [False]
 
         def report(outcome: Outcome, words: str = "") -> None:
             nonlocal current
             assert current is not None
-            self._events.put(_Result(current, outcome, words))
+            self._events.put(Result(current, outcome, words))
             current = None
 
         try:
@@ -382,7 +381,7 @@ class Dispatcher:
                     report(Outcome.UNKNOWN if claimed[0] else Outcome.RETRY, error.message)
                     end.reason, end.fatal = error.message, True
                     break
-                except _Refused:
+                except Refused:
                     report(Outcome.RETRY)
                 else:
                     report(Outcome.SENT)

@@ -1,10 +1,10 @@
-"""A send's units of work: a job per message, what became of it, and the global rate limit."""
+"""A send's units of work: jobs, the reports workers send the journal writer, the rate limit."""
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from digest.delivery.recipients import Recipient
@@ -53,3 +53,37 @@ class RateLimit:
             self._next = slot + self._interval
         if slot > now:
             self._stopping.wait(slot - now)
+
+
+# --- what a worker tells the journal writer ------------------------------------------------
+
+
+@dataclass(slots=True)
+class Claim:
+    """A worker is about to pass a message's point of no return; it waits for `granted`."""
+
+    job: Job
+    granted: threading.Event = field(default_factory=threading.Event)
+    refused: bool = False
+
+
+@dataclass(slots=True)
+class Result:
+    """What became of a job."""
+
+    job: Job
+    outcome: Outcome
+    words: str = ""
+
+
+@dataclass(slots=True)
+class Exit:
+    """A worker left: why (None when told to), and whether the whole send must stop."""
+
+    reason: str | None = None
+    fatal: bool = False
+    crash: BaseException | None = None
+
+
+class Refused(Exception):
+    """The run is stopping: the message in hand must not pass its point of no return."""

@@ -44,7 +44,7 @@ class SendOptions:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Where a send is, for a progress bar."""
+    """Where a send is, for a progress bar: `done` of the list's `total`, earlier runs' too."""
 
     done: int
     total: int
@@ -52,12 +52,11 @@ class Progress:
     failed: int
     deferred: int
     elapsed: float
-    unknown: int = 0
 
     @property
     def rate(self) -> float:
-        """Messages finished per second so far."""
-        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+        """Messages sent per second so far by this run."""
+        return self.sent / self.elapsed if self.elapsed > 0 else 0.0
 
 
 @dataclass(slots=True)

@@ -91,7 +91,7 @@ def send_edition_file(
         connections=1 if request.test_address else request.connections or delivery.connections,
     )
     edition_key = loaded.date.isoformat()
-    password = environ.get(delivery.password_env) if delivery.username else None
+    password = environ.get(delivery.password_env)  # scrubbed from every error, used or not
 
     with contextlib.ExitStack() as stack:
         recipients: Sequence[Recipient] | RecipientList
