@@ -9,6 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest.config import Publication
+from digest.delivery.personalize import UNSUBSCRIBE_URL_MARKER, prepare
 from digest.delivery.recipient_list import (
     describe_duplicates,
     describe_problems,
@@ -17,6 +19,7 @@ from digest.delivery.recipient_list import (
 )
 from digest.delivery.recipients import RecipientsError, check_address
 from digest.errors import ExitCode
+from tests.test_headers import DATE, header_text
 
 
 def emails(text: str | bytes) -> list[str]:
@@ -190,3 +193,34 @@ def test_the_fast_path_agrees_with_email_validator(local: str, domain: list[str]
             check_address(address)
         return
     assert check_address(address) == (expected.ascii_email or expected.normalized)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=header_text)
+def test_a_name_the_list_check_accepts_always_makes_a_message(name: str) -> None:
+    """List check and send time agree: a row is refused (exit 7), or its message parses."""
+    cell = '"' + name.replace('"', '""') + '"'
+    with parse_recipients(
+        f"email,name\nreader@example.org,{cell}\n".encode("utf-8", "replace")
+    ) as listing:
+        people = list(listing)
+        if listing.check.problem_count:
+            assert not people
+            return
+    personalizer = prepare(
+        Publication.model_validate(
+            {
+                "name": "Daily",
+                "from": "Desk <desk@news.example.org>",
+                "unsubscribe": {"url": "https://news.example.org/u/{token}"},
+            }
+        ),
+        edition_key="2024-11-22",
+        subject="Today",
+        text=f"Hi\n{UNSUBSCRIBE_URL_MARKER}\n",
+        html=f'<a href="{UNSUBSCRIBE_URL_MARKER}">x</a>',
+        date=DATE,
+        secret=b"0123456789abcdef-test-secret",
+        available_fields=listing.fields,
+    )
+    personalizer.verify(personalizer.render(people[0]), people[0])
