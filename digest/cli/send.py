@@ -143,6 +143,7 @@ def send(
         ),
     ] = None,
 ) -> None:
+    """`digest send` (its help is SEND_HELP)."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
     from rich.progress import Progress as Bar
 
@@ -251,7 +252,17 @@ def _print_summary(summary: SendSummary, edition: Path) -> None:
         typer.echo("run the same command again later to finish (exit 75)", err=True)
 
 
-@app.command()
+STATUS_HELP = "\n\n".join(
+    (
+        "Show what the send journal holds for an edition.",
+        "Counts per state (pending, sending, sent, deferred, failed, unknown, suppressed), the "
+        "failed, deferred and unconfirmed addresses with the server's reply, and when the first "
+        "and the last message went. It only reads, and exits 0.",
+    )
+)
+
+
+@app.command(help=STATUS_HELP)
 def status(
     edition: EditionArgument,
     journal: Annotated[
@@ -266,12 +277,7 @@ def status(
         bool, typer.Option("--json", help="Print the status as JSON, every address listed.")
     ] = False,
 ) -> None:
-    """Show what the send journal holds for an edition.
-
-    Counts per state (sent, pending, deferred, failed, unknown, suppressed), the failed,
-    deferred and unconfirmed addresses with the server's reply, and when the first and the
-    last message went. Reads only; exits 0.
-    """
+    """`digest status` (its help is STATUS_HELP)."""
     from digest.delivery.status import edition_status
 
     result = run_reported(lambda: edition_status(edition, journal))
