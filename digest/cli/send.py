@@ -244,8 +244,11 @@ def _print_summary(summary: SendSummary, edition: Path) -> None:
         typer.echo(f"  the {summary.transport} transport wrote to {summary.destination}")
     for address, words in summary.errors[:SHOWN_ERRORS]:
         typer.echo(f"  {address}: {words}", err=True)
-    if len(summary.errors) > SHOWN_ERRORS:
-        typer.echo(f"  ... and {len(summary.errors) - SHOWN_ERRORS:,} more", err=True)
+    if summary.problems > SHOWN_ERRORS:
+        typer.echo(
+            f"  ... and {summary.problems - SHOWN_ERRORS:,} more (`digest status {edition}`)",
+            err=True,
+        )
     if summary.stopped:
         typer.echo(f"stopped: {summary.stopped}", err=True)
     if summary.exit_code == ExitCode.TEMPFAIL:
@@ -278,9 +281,10 @@ def status(
     ] = False,
 ) -> None:
     """`digest status` (its help is STATUS_HELP)."""
-    from digest.delivery.status import edition_status
+    from digest.delivery.status import TEXT_LIMIT, edition_status
 
-    result = run_reported(lambda: edition_status(edition, journal))
+    limit = None if as_json else TEXT_LIMIT + 1  # one more tells the text there are more
+    result = run_reported(lambda: edition_status(edition, journal, limit=limit))
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return
@@ -306,4 +310,5 @@ def _print_status(result: EditionStatus) -> None:
         for problem in listed[:TEXT_LIMIT]:
             typer.echo(f"    {problem.address}: {problem.reply}")
         if len(listed) > TEXT_LIMIT:
-            typer.echo(f"    ... and {len(listed) - TEXT_LIMIT:,} more (--json lists them all)")
+            more = result.counts[state] - TEXT_LIMIT
+            typer.echo(f"    ... and {more:,} more (--json lists them all)")

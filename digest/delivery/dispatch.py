@@ -222,13 +222,13 @@ class Dispatcher:
         elif result.outcome is Outcome.FAILED:
             self._change(Change(address, State.FAILED, words, resend=job.resend))
             s.failed += 1
-            s.errors.append((address, words))
+            s.note(address, words)
         elif result.outcome is Outcome.UNKNOWN:
             self._change(Change(address, State.UNKNOWN, words, resend=job.resend))
             s.unknown += 1
             if not job.resend and self.options.on_unknown == "resend":
                 s.unknown_resendable += 1
-            s.errors.append((address, f"no confirmation, maybe delivered: {words}"))
+            s.note(address, f"no confirmation, maybe delivered: {words}")
         else:
             self._change(Change(address, State.DEFERRED, words, resend=job.resend))
             if job.attempt < self.options.max_attempts and not self._stopping.is_set():
@@ -240,7 +240,7 @@ class Dispatcher:
                 heapq.heappush(delayed, job)
                 return
             s.deferred += 1
-            s.errors.append((address, words))
+            s.note(address, words)
         self._done += 1
 
     def _exit(self, event: Exit) -> None:

@@ -22,6 +22,8 @@ DEFAULT_MAX_RECONNECTS = 5
 DEFAULT_CONNECTIONS = 4
 MAX_CONNECTIONS = 64
 INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
+# A summary keeps the server's words for this many addresses; `digest status` has them all.
+MAX_KEPT_ERRORS = 1_000
 
 OnUnknown = Literal["resend", "skip"]
 
@@ -88,6 +90,16 @@ class SendSummary:
     interrupted: bool = False  # Ctrl-C: in-flight messages were finished and recorded
     cancelled: bool = False  # the person said no when asked to confirm
     errors: list[tuple[str, str]] = field(default_factory=list)  # (address, server's words)
+
+    def note(self, address: str, words: str) -> None:
+        """Keep an address's problem for the report (the first MAX_KEPT_ERRORS)."""
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append((address, words))
+
+    @property
+    def problems(self) -> int:
+        """Addresses this run could not deliver for certain: failed, deferred, unconfirmed."""
+        return self.failed + self.deferred + self.unknown
 
     @property
     def nothing_to_send(self) -> bool:

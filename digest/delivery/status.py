@@ -79,9 +79,9 @@ def edition_status(
         if between is not None:
             status.first_sent = datetime.fromtimestamp(between[0], zone)
             status.last_sent = datetime.fromtimestamp(between[1], zone)
-        wanted = (State.FAILED, State.DEFERRED, State.UNKNOWN)
-        status.problems = [
-            Problem(address, state, reply)
-            for address, state, reply in journal.errors(key, wanted, limit)
-        ]
+        for wanted in (State.FAILED, State.DEFERRED, State.UNKNOWN):
+            status.problems += [
+                Problem(address, state, reply)
+                for address, state, reply in journal.errors(key, (wanted,), limit)
+            ]
     return status

@@ -127,7 +127,7 @@ class SmtpTransport:
             code, greeting = smtp.connect(s.host, s.port)
             if code != GREETING:
                 raise smtplib.SMTPConnectError(code, greeting)
-            smtp.ehlo()
+            smtp.ehlo_or_helo_if_needed()  # HELO for the rare server without ESMTP
             if s.security == "starttls":
                 if not smtp.has_extn("starttls"):
                     raise FatalTransportError(f"the SMTP server {where} does not offer STARTTLS")
