@@ -106,3 +106,10 @@ def test_an_unusable_journal_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(JournalError, match="cannot open the send journal"):
         Journal(blocker / "j.sqlite")
+
+
+def test_a_damaged_journal_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(JournalError, match="cannot open the send journal"):
+        Journal(path)

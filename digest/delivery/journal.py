@@ -182,6 +182,12 @@ class Journal:
 
         One transaction for the chunk; the keys of the result are lowercased addresses.
         """
+        try:
+            return self._add(edition, addresses)
+        except sqlite3.Error as error:
+            raise JournalError(f"cannot write the send journal {self.path}: {error}") from None
+
+    def _add(self, edition: str, addresses: Iterable[str]) -> dict[str, Entry]:
         keys = list(dict.fromkeys(address.lower() for address in addresses))
         now = time.time()
         entries: dict[str, Entry] = {}
@@ -207,8 +213,11 @@ class Journal:
         """The entries the journal has for these addresses (lowercased keys); absent = new."""
         keys = list(dict.fromkeys(address.lower() for address in addresses))
         entries: dict[str, Entry] = {}
-        for chunk in _chunks(keys, ROWS_PER_STATEMENT):
-            entries.update(self._lookup(edition, chunk))
+        try:
+            for chunk in _chunks(keys, ROWS_PER_STATEMENT):
+                entries.update(self._lookup(edition, chunk))
+        except sqlite3.Error as error:
+            raise JournalError(f"cannot read the send journal {self.path}: {error}") from None
         return entries
 
     def _lookup(self, edition: str, keys: Sequence[str]) -> dict[str, Entry]:

@@ -324,6 +324,8 @@ def load_recipients(path: Path, *, skip_invalid: bool = False) -> RecipientList:
         raise RecipientsError(f"{path}: is a folder, not a list file") from None
     except OSError as error:
         raise RecipientsError(f"{path}: cannot be read: {error.strerror or error}") from None
+    except sqlite3.Error as error:  # the private spool: a full temporary folder, say
+        raise RecipientsError(f"{path}: cannot check the list: {error}") from None
     check = listing.check
     if check.problem_count and (check.file_problem or not skip_invalid or not check.valid):
         listing.close()
