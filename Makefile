@@ -47,6 +47,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/send.py
 	$(BIN)/python benchmarks/subscribers.py
 	$(BIN)/python benchmarks/hardening.py
+	$(BIN)/python benchmarks/recipients.py
+	$(BIN)/python benchmarks/resume.py
 
 # The theme's message catalogs: .po (edited by translators) -> .mo (shipped). Deterministic:
 # the same .po files give the same bytes, and tests/test_i18n.py fails when a .mo is stale.

@@ -27,15 +27,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# What the server does after the final dot, on every message, when `after_dot` says so.
+AFTER_DOT_FAULTS = ("drop", "hang", "421")
+
+
 @dataclass
 class FaultHandler:
-    """Accepts mail, with per-recipient faults; records what it accepted."""
+    """Accepts mail, with per-recipient faults; records what it accepted.
+
+    A message counts as received the moment its final dot arrives, whatever the server says
+    next: that is what a reader would find in the mailbox.
+    """
 
     reject: set[str] = field(default_factory=set)  # 550 at RCPT
     defer_times: dict[str, int] = field(default_factory=dict)  # 451 at RCPT this many times
     close_421: dict[str, int] = field(default_factory=dict)  # 421 + disconnect at RCPT
     drop_after_dot: dict[str, int] = field(default_factory=dict)  # accept, then drop, no 250
+    after_dot: str | None = None  # "drop", "hang" or "421" after every message
+    hang: float = 2.0  # how long "hang" waits before it would answer
     delay: float = 0.0  # seconds per message, to slow a send down
+    pipelining: bool = True  # announce PIPELINING (aiosmtpd reads pipelined commands fine)
     received: list[tuple[str, bytes]] = field(default_factory=list)
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -46,6 +57,8 @@ class FaultHandler:
         session.host_name = hostname
         with self.lock:
             self.connections += 1
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
         return responses
 
     async def handle_RCPT(
@@ -65,15 +78,31 @@ class FaultHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
         rcpt = envelope.rcpt_tos[0]
         with self.lock:
             self.received.append((rcpt, bytes(envelope.original_content)))
+            fault = self.after_dot
             if self.drop_after_dot.get(rcpt, 0) > 0:
                 self.drop_after_dot[rcpt] -= 1
-                server.transport.abort()  # the message arrived, but the 250 never does
+                fault = "drop"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if fault == "drop":
+            server.transport.abort()  # the message arrived, but the 250 never does
+        elif fault == "hang":
+            await asyncio.sleep(self.hang)
+        elif fault == "421":
+            asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.3.0 closing after the message"
         return "250 2.0.0 queued"
+
+    def copies(self) -> dict[str, int]:
+        """How many copies each recipient received."""
+        with self.lock:
+            counts: dict[str, int] = {}
+            for rcpt, _ in self.received:
+                counts[rcpt] = counts.get(rcpt, 0) + 1
+            return counts
 
     def count(self, address: str) -> int:
         """How many copies `address` received."""

@@ -173,8 +173,12 @@ def test_missing_link_unknown_field_and_secret_are_refused() -> None:
     assert "short-one" not in str(caught.value)
 
 
-names = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r\n\0"),
+names = st.text(  # what a list check lets through (digest.mail.headers.name_problem)
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
+        blacklist_characters="\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+        "\u2066\u2067\u2068\u2069",
+    ),
     max_size=120,
 )
 

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import mailbox
+import re
 import ssl
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import trustme
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.config import Delivery
 from digest.delivery.transports import (
     ConnectionLost,
     FatalTransportError,
+    OutcomeUnknown,
     PermanentFailure,
     TemporaryFailure,
     create_transport,
@@ -23,9 +28,13 @@ from digest.delivery.transports import (
 from digest.delivery.transports.command import CommandTransport
 from digest.delivery.transports.files import FilesTransport
 from digest.delivery.transports.smtp import SmtpSettings, SmtpTransport, is_loopback
+from digest.delivery.transports.smtp_client import data_body
 from digest.errors import DigestError
+from tests.scripted_smtp import PHASES, scripted_server
 from tests.smtp_server import PASSWORD, USERNAME, FaultHandler, smtp_server
 
+# A reply that must come within the timeout may take this much longer on a busy machine.
+DEADLINE_SLACK = 1.5
 MESSAGE = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhello\r\n.dot line\r\n"
 SENDER = "desk@example.org"
 TIMEOUT = 5.0
@@ -97,15 +106,65 @@ def test_421_and_disconnect_then_reconnect() -> None:
         assert handler.count("busy@example.org") == 1
 
 
-def test_drop_after_the_final_dot_is_unknown() -> None:
-    handler = FaultHandler(drop_after_dot={"lost@example.org": 1})
+@pytest.mark.parametrize("fault", ["drop", "hang", "421"])
+def test_a_lost_confirmation_after_the_final_dot_is_unknown(fault: str) -> None:
+    handler = FaultHandler(after_dot=fault, hang=3.0)
     with smtp_server(handler) as server:
-        transport = plain(server.port)
-        with pytest.raises(ConnectionLost) as caught:
+        transport = plain(server.port, timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(OutcomeUnknown) as caught:
             transport.send(SENDER, "lost@example.org", MESSAGE, _noop)
         assert caught.value.after_data
+        assert time.monotonic() - started < 0.5 + DEADLINE_SLACK
         assert handler.count("lost@example.org") == 1  # it did arrive
         transport.close()
+
+
+def test_the_final_dot_waits_for_the_journal_and_an_abandoned_message_is_not_delivered() -> None:
+    with smtp_server() as server:
+        transport = plain(server.port)
+
+        def journal_says_no() -> None:
+            raise KeyboardInterrupt  # e.g. Ctrl-C while the claim was being committed
+
+        with pytest.raises(KeyboardInterrupt):
+            transport.send(SENDER, "a@example.org", MESSAGE, journal_says_no)
+        transport.send(SENDER, "b@example.org", MESSAGE, _noop)  # reconnects
+        transport.close()
+        time.sleep(0.2)
+        assert [rcpt for rcpt, _ in server.handler.received] == ["b@example.org"]
+
+
+def test_pipelining_is_used_when_offered_and_works_without() -> None:
+    for offered in (True, False):
+        handler = FaultHandler(pipelining=offered, reject={"gone@example.org"})
+        with smtp_server(handler) as server:
+            transport = plain(server.port)
+            transport.send(SENDER, "a@example.org", MESSAGE, _noop)
+            assert transport.pipelining is offered
+            with pytest.raises(PermanentFailure, match="550"):
+                transport.send(SENDER, "gone@example.org", MESSAGE, _noop)
+            transport.send(SENDER, "b@example.org", MESSAGE, _noop)  # same connection
+            transport.close()
+            assert handler.connections == 1
+            assert sorted(handler.copies()) == ["a@example.org", "b@example.org"]
+
+
+@pytest.mark.parametrize("mode", ["stall", "trickle"])
+@pytest.mark.parametrize("phase", PHASES)
+def test_every_reply_has_a_deadline(phase: str, mode: str) -> None:
+    """A server that stalls or trickles one byte at a time never holds a send past timeout."""
+    timeout = 0.6
+    with scripted_server(phase, mode) as (port, script):
+        transport = plain(port, timeout=timeout)
+        started = time.monotonic()
+        with pytest.raises(ConnectionLost) as caught:
+            transport.send(SENDER, "a@example.org", MESSAGE, _noop)
+        elapsed = time.monotonic() - started
+        transport.close()
+    assert elapsed < timeout + DEADLINE_SLACK, f"{phase}/{mode} took {elapsed:.1f} s"
+    assert caught.value.after_data is (phase == "dot")
+    assert script.received == (1 if phase == "dot" else 0)
 
 
 def test_connection_refused_is_connection_lost() -> None:
@@ -262,7 +321,7 @@ def test_command_exit_1_is_permanent_with_stderr(tmp_path: Path) -> None:
         )
 
 
-def test_command_that_hangs_is_stopped(tmp_path: Path) -> None:
+def test_command_that_hangs_is_stopped_and_its_outcome_is_unknown(tmp_path: Path) -> None:
     # The script starts a child that keeps the pipes open: the whole group must be killed.
     script = _script(
         tmp_path,
@@ -271,7 +330,7 @@ def test_command_that_hangs_is_stopped(tmp_path: Path) -> None:
         "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
         "time.sleep(60)\n",
     )
-    with pytest.raises(TemporaryFailure, match="did not finish"):
+    with pytest.raises(OutcomeUnknown, match="did not finish"):  # it may have passed it on
         CommandTransport([str(script)], 0.5, tmp_path, {}).send(SENDER, TO, MESSAGE, _noop)
 
 
@@ -301,3 +360,48 @@ def test_files_appends_to_mbox(tmp_path: Path) -> None:
         transport.send(SENDER, f"r{n}@example.org", MESSAGE, _noop)
     box = mailbox.mbox(tmp_path / "review.mbox")
     assert len(box) == 3 and all(m["Subject"] == "hi" for m in box)
+
+
+def test_command_sees_a_minimal_environment_and_its_stderr_is_scrubbed(tmp_path: Path) -> None:
+    seen = tmp_path / "env.txt"
+    script = _script(
+        tmp_path,
+        "env.py",
+        "import os, sys\nsys.stdin.read()\n"
+        f"open({str(seen)!r}, 'w').write(' '.join(sorted(os.environ)))\n"
+        "sys.stderr.write('x' * 100000 + ' login failed for pw=' + "
+        "os.environ.get('DIGEST_SMTP_PASSWORD', 'hunter2-secret'))\n"
+        "sys.exit(1)\n",
+    )
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": "/root",
+        "DIGEST_SMTP_PASSWORD": "hunter2-secret",
+        "DIGEST_UNSUBSCRIBE_SECRET": "unsubscribe-secret-0123456789",
+        "MSMTP_ACCOUNT": "news",
+    }
+    delivery = Delivery(
+        transport="command", command=[str(script)], username="u", command_env=["MSMTP_ACCOUNT"]
+    )
+    transport = create_transport("command", delivery, tmp_path, environ)
+    with pytest.raises(PermanentFailure) as caught:
+        transport.send(SENDER, TO, MESSAGE, _noop)
+    names = seen.read_text().split()
+    assert "DIGEST_SMTP_PASSWORD" not in names and "DIGEST_UNSUBSCRIBE_SECRET" not in names
+    assert "HOME" not in names
+    assert {"PATH", "LANG", "MSMTP_ACCOUNT", "DIGEST_RECIPIENT", "DIGEST_SENDER"} <= set(names)
+    assert "hunter2-secret" not in caught.value.message
+    assert caught.value.message.endswith("pw=[secret]")
+    assert len(caught.value.message) < 400  # cut to the end of stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b".", b"..", b"a", b"\r\n", b"\n", b"\r", b" "]), max_size=30))
+def test_data_body_has_crlf_lines_and_doubled_leading_dots(pieces: list[bytes]) -> None:
+    message = b"".join(pieces)
+    expected = re.sub(rb"\r\n|\r|\n", b"\r\n", message)
+    expected = re.sub(
+        rb"(?m)^\.", b"..", expected if expected.endswith(b"\r\n") else expected + b"\r\n"
+    )
+    assert data_body(message) == expected

@@ -197,7 +197,8 @@ def test_every_command_of_the_tutorial_runs(session: Session) -> None:
     (smtp,) = session.servers
     smtp.send_signal(signal.SIGINT)
     printed, _ = smtp.communicate(timeout=SERVER_SECONDS)
-    assert "you@example.org" in printed and "Subject: Morning Brief: Council approves" in printed
+    assert "you@example.org" in printed
+    assert "Subject: [TEST] Morning Brief: Council approves" in printed
     assert "Content-Type: text/html" in printed and "List-Unsubscribe" in printed
     session.servers.clear()
     edition = next((session.folder / "newsroom" / "editions").glob("*.toml"))

@@ -25,6 +25,7 @@ FONT_LIST = re.compile(r"[A-Za-z0-9 ,'\"-]{1,200}")
 DEFAULT_SOFT_BOUNCE_LIMIT = 3
 # An Atom reader shows the latest entries; older editions stay on the index page.
 DEFAULT_FEED_ENTRIES = 30
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class StrictModel(BaseModel):
@@ -110,6 +111,20 @@ class Delivery(StrictModel):
     command_timeout: Annotated[float, Field(gt=0, le=3600)] = 60.0
     output: str = "outbox"  # folder (or .mbox file) for the files transport
     rate: Annotated[float, Field(ge=0)] = 0.0  # messages per second; 0 = as fast as allowed
+    # Parallel SMTP connections (`digest send --connections`); see README "Sending".
+    connections: Annotated[int, Field(ge=1, le=64)] = 4
+    # Environment variables the command transport may see besides PATH and LANG.
+    command_env: list[str] = []
+    # Put before the subject of a `digest send --test` message, with a space ("" for none).
+    test_subject_prefix: str = "[TEST]"
+
+    @field_validator("command_env")
+    @classmethod
+    def _env_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not ENV_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an environment variable name")
+        return value
 
 
 StoryImages = Literal["none", "thumbnail", "full"]

@@ -1,4 +1,10 @@
-"""The send journal: one SQLite row per (edition, recipient) so a send can stop and resume."""
+"""The send journal: one SQLite row per (edition, recipient) so a send can stop and resume.
+
+Durability: WAL with synchronous=FULL, so a committed state survives a crash of the process
+or of the machine. The send commits in groups (`record`): one transaction carries every
+outcome and every claim that arrived together, so with several connections there is well
+under one fsync per message; a claim is never granted before its transaction is committed.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,13 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
+from digest.delivery.suppression import create_private_file
 from digest.errors import DigestError, ExitCode
 
 logger = logging.getLogger(__name__)
@@ -24,6 +32,9 @@ JOURNAL_FILE = "journal.sqlite"
 BUSY_TIMEOUT_MS = 5_000
 # A server's reply is kept for the report; longer replies are cut to keep the journal small.
 MAX_ERROR_CHARS = 500
+# Rows per statement when adding or looking up a chunk of recipients (SQLite allows 32,766
+# parameters; four per row when adding).
+ROWS_PER_STATEMENT = 1_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -33,23 +44,46 @@ CREATE TABLE IF NOT EXISTS deliveries (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     updated REAL NOT NULL,
+    resent INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (edition, address)
 ) WITHOUT ROWID
 """
+# Journals written before `resent` existed gain the column on open.
+_MIGRATIONS = {"resent": "ALTER TABLE deliveries ADD COLUMN resent INTEGER NOT NULL DEFAULT 0"}
 
 
 class State(StrEnum):
-    """pending -> sending -> sent | deferred | failed."""
+    """pending -> sending -> sent | deferred | failed | unknown; suppressed is never mailed."""
 
     PENDING = "pending"
-    SENDING = "sending"  # committed before DATA: if we crash now the outcome is unknown
-    SENT = "sent"  # committed after the server's 250
-    DEFERRED = "deferred"
-    FAILED = "failed"
+    SENDING = "sending"  # committed before the final dot; after a crash the outcome is unknown
+    SENT = "sent"  # the server said 250 after the final dot
+    DEFERRED = "deferred"  # 4xx: a later run tries again
+    FAILED = "failed"  # 5xx: never tried again
+    UNKNOWN = "unknown"  # the confirmation was lost: re-sent at most once, on a later run
+    SUPPRESSED = "suppressed"  # on the suppression list when the send reached it
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the journal holds for one recipient."""
+
+    state: State
+    resent: bool  # an unknown that was already re-sent once (it is never re-sent again)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One state change; `claim` marks a message about to pass its point of no return."""
+
+    address: str
+    state: State
+    error: str | None = None
+    resend: bool = False  # this attempt re-sends an unknown (its one allowed duplicate)
 
 
 class JournalError(DigestError):
-    """The journal cannot be opened, or another send of the edition holds the lock."""
+    """The journal cannot be opened or written, or another send of the edition holds the lock."""
 
     exit_code = ExitCode.DELIVERY
 
@@ -59,22 +93,31 @@ def default_journal_path(root: Path) -> Path:
     return root / JOURNAL_DIR / JOURNAL_FILE
 
 
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 class Journal:
-    """SQLite in WAL mode with synchronous=FULL: a committed state survives a crash."""
+    """The journal file (created 0600: it holds readers' addresses); a context manager."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit: every state change is its own durable transaction.
+            create_private_file(path)  # SQLite gives its -wal and -shm files the same mode
             self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
+            for column, statement in _MIGRATIONS.items():
+                if column not in columns:
+                    self._db.execute(statement)
         except (OSError, sqlite3.Error) as error:
             raise JournalError(f"cannot open the send journal {path}: {error}") from None
         self._locks: dict[str, int] = {}
+        self.commits = 0  # transactions that changed states; benchmarks divide by messages
 
     def close(self) -> None:
         """Release locks and close the database."""
@@ -132,46 +175,107 @@ class Journal:
         finally:
             self.unlock(edition)
 
-    # --- states ------------------------------------------------------------------------------
+    # --- adding and reading recipients -------------------------------------------------------
 
-    def add(self, edition: str, addresses: Iterable[str]) -> None:
-        """Record recipients as pending; rows that exist keep their state."""
+    def add(self, edition: str, addresses: Iterable[str]) -> dict[str, Entry]:
+        """Record recipients as pending (rows that exist keep their state); their entries.
+
+        One transaction for the chunk; the keys of the result are lowercased addresses.
+        """
+        try:
+            return self._add(edition, addresses)
+        except sqlite3.Error as error:
+            raise JournalError(f"cannot write the send journal {self.path}: {error}") from None
+
+    def _add(self, edition: str, addresses: Iterable[str]) -> dict[str, Entry]:
+        keys = list(dict.fromkeys(address.lower() for address in addresses))
         now = time.time()
+        entries: dict[str, Entry] = {}
         with self._transaction():
-            self._db.executemany(
-                "INSERT OR IGNORE INTO deliveries (edition, address, state, updated) "
-                "VALUES (?, ?, ?, ?)",
-                ((edition, address.lower(), State.PENDING.value, now) for address in addresses),
-            )
+            for chunk in _chunks(keys, ROWS_PER_STATEMENT):
+                values = ",".join("(?, ?, ?, ?)" for _ in chunk)
+                parameters: list[object] = []
+                for key in chunk:
+                    parameters += (edition, key, State.PENDING.value, now)
+                inserted = self._db.execute(
+                    "INSERT INTO deliveries (edition, address, state, updated) "
+                    f"VALUES {values} ON CONFLICT DO NOTHING RETURNING address",
+                    parameters,
+                ).fetchall()
+                for (key,) in inserted:
+                    entries[key] = Entry(State.PENDING, False)
+                older = [key for key in chunk if key not in entries]
+                if older:
+                    entries.update(self._lookup(edition, older))
+        return entries
+
+    def lookup(self, edition: str, addresses: Iterable[str]) -> dict[str, Entry]:
+        """The entries the journal has for these addresses (lowercased keys); absent = new."""
+        keys = list(dict.fromkeys(address.lower() for address in addresses))
+        entries: dict[str, Entry] = {}
+        try:
+            for chunk in _chunks(keys, ROWS_PER_STATEMENT):
+                entries.update(self._lookup(edition, chunk))
+        except sqlite3.Error as error:
+            raise JournalError(f"cannot read the send journal {self.path}: {error}") from None
+        return entries
+
+    def _lookup(self, edition: str, keys: Sequence[str]) -> dict[str, Entry]:
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(
+            "SELECT address, state, resent FROM deliveries "
+            f"WHERE edition = ? AND address IN ({marks})",
+            (edition, *keys),
+        )
+        return {address: Entry(State(state), bool(resent)) for address, state, resent in rows}
 
     def states(self, edition: str) -> dict[str, State]:
-        """Every recipient's state for an edition, by lowercased address."""
+        """Every recipient's state for an edition, by lowercased address (small lists only)."""
         rows = self._db.execute(
             "SELECT address, state FROM deliveries WHERE edition = ?", (edition,)
         )
         return {address: State(state) for address, state in rows}
 
+    def has(self, edition: str) -> bool:
+        """True when the journal knows any recipient of the edition."""
+        row = self._db.execute("SELECT 1 FROM deliveries WHERE edition = ? LIMIT 1", (edition,))
+        return row.fetchone() is not None
+
+    # --- changing states ---------------------------------------------------------------------
+
+    def record(self, edition: str, changes: Sequence[Change]) -> None:
+        """Apply changes in order, in one durable transaction (one fsync for the group)."""
+        if not changes:
+            return
+        now = time.time()
+        rows = [
+            (
+                change.state.value,
+                1 if change.state is State.SENDING else 0,
+                change.error[:MAX_ERROR_CHARS] if change.error else None,
+                now,
+                1 if change.resend else 0,
+                edition,
+                change.address.lower(),
+            )
+            for change in changes
+        ]
+        try:
+            with self._transaction():
+                self._db.executemany(
+                    "UPDATE deliveries SET state = ?, attempts = attempts + ?, last_error = ?, "
+                    "updated = ?, resent = MAX(resent, ?) WHERE edition = ? AND address = ?",
+                    rows,
+                )
+        except sqlite3.Error as error:
+            raise JournalError(f"cannot write the send journal {self.path}: {error}") from None
+        self.commits += 1
+
     def mark(self, edition: str, address: str, state: State, error: str | None = None) -> None:
         """Move one recipient to a state, durably, before returning."""
-        attempt = 1 if state is State.SENDING else 0
-        self._db.execute(
-            "UPDATE deliveries SET state = ?, attempts = attempts + ?, last_error = ?, "
-            "updated = ? WHERE edition = ? AND address = ?",
-            (
-                state.value,
-                attempt,
-                error[:MAX_ERROR_CHARS] if error else None,
-                time.time(),
-                edition,
-                address.lower(),
-            ),
-        )
+        self.record(edition, [Change(address, state, error)])
 
-    def mark_sent_then_sending(self, edition: str, sent: str, sending: str) -> None:
-        """One durable transaction: `sent` got its 250, `sending` is about to go to DATA."""
-        with self._transaction():
-            self.mark(edition, sent, State.SENT)
-            self.mark(edition, sending, State.SENDING)
+    # --- reports -----------------------------------------------------------------------------
 
     def counts(self, edition: str) -> dict[State, int]:
         """How many recipients are in each state."""
@@ -183,25 +287,37 @@ class Journal:
             counts[State(state)] = count
         return counts
 
-    def errors(self, edition: str, limit: int = 20) -> list[tuple[str, State, str]]:
-        """The latest failures and deferrals with the server's words."""
+    def errors(
+        self,
+        edition: str,
+        states: Sequence[State] = (State.FAILED, State.DEFERRED),
+        limit: int | None = 20,
+    ) -> list[tuple[str, State, str]]:
+        """Recipients in `states` with the server's words, latest first."""
+        marks = ",".join("?" * len(states))
         rows = self._db.execute(
             "SELECT address, state, last_error FROM deliveries WHERE edition = ? "
-            "AND state IN ('failed', 'deferred') ORDER BY updated DESC LIMIT ?",
-            (edition, limit),
+            f"AND state IN ({marks}) ORDER BY updated DESC, address LIMIT ?",
+            (edition, *(state.value for state in states), -1 if limit is None else limit),
         )
         return [(address, State(state), error or "") for address, state, error in rows]
 
+    def sent_between(self, edition: str) -> tuple[float, float] | None:
+        """When the first and the last recorded 250 of the edition came (Unix time)."""
+        row = self._db.execute(
+            "SELECT MIN(updated), MAX(updated) FROM deliveries WHERE edition = ? AND state = ?",
+            (edition, State.SENT.value),
+        ).fetchone()
+        return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
+
     def deliveries_to(self, addresses: Iterable[str]) -> list[tuple[str, str, State, float]]:
         """(edition, address, state, updated) of every row for these addresses (bounce import)."""
-        wanted = sorted({address.lower() for address in addresses})
         found: list[tuple[str, str, State, float]] = []
-        for start in range(0, len(wanted), 900):  # SQLite's parameter limit before 3.32
-            batch = wanted[start : start + 900]
+        for chunk in _chunks(sorted({address.lower() for address in addresses}), 900):
             rows = self._db.execute(
                 "SELECT edition, address, state, updated FROM deliveries "
-                f"WHERE address IN ({','.join('?' * len(batch))})",
-                batch,
+                f"WHERE address IN ({','.join('?' * len(chunk))})",
+                chunk,
             )
             found += [
                 (edition, address, State(state), when) for edition, address, state, when in rows

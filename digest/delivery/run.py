@@ -1,19 +1,29 @@
-"""`digest send`, top to bottom: build and check the edition, load recipients, confirm, send."""
+"""`digest send`, top to bottom: build and check the edition, check the list, confirm, send."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digest.delivery.journal import Journal
 from digest.delivery.options import Progress, SendOptions, SendSummary
-from digest.delivery.recipients import Recipient
+from digest.delivery.plan import Outlook, outlook
+from digest.delivery.recipient_list import (
+    ListCheck,
+    RecipientList,
+    describe_duplicates,
+    describe_problems,
+    load_recipients,
+)
+from digest.delivery.recipients import Recipient, check_address
 from digest.delivery.send import send_edition
 from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.errors import DigestError, ExitCode
+from digest.mail.headers import clean_subject
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +40,7 @@ class SendRequest:
     journal_path: Path | None = None
     skip_invalid: bool = False
     rate: float | None = None  # messages per second; None = [delivery] rate
+    connections: int | None = None  # None = [delivery] connections
     options: SendOptions = SendOptions()
 
 
@@ -41,23 +52,22 @@ def send_edition_file(
     warn: Callable[[str], None] = logger.warning,
     environ: Mapping[str, str] | None = None,
 ) -> SendSummary:
-    """Build an edition, check it, load recipients and send: `digest send`, top to bottom.
+    """Build an edition, check it, check the list and send: `digest send`, top to bottom.
 
     Refuses to send an edition `digest check` finds errors in; asks `confirm` before a real
-    send to a list (not for --test or --dry-run).
+    send to a list (not for --test or --dry-run), and not at all when nothing is left to send.
     """
-    from digest.build import build_in_memory
+    from digest.build import build_with_saved_cache
     from digest.config import load_edition
     from digest.delivery.journal import default_journal_path
-    from digest.delivery.recipients import check_address, describe_problems, load_recipients
-    from digest.delivery.transports import create_transport
+    from digest.delivery.transports import Transport, create_transport
 
     if (request.recipients_csv is None) == (request.test_address is None):
         raise DigestError("give exactly one of --to LIST.csv or --test ADDRESS")
     environ = os.environ if environ is None else environ
     loaded = load_edition(request.edition_path)
     publication = loaded.publication
-    built = build_in_memory(loaded)
+    built = build_with_saved_cache(loaded)
     assert built.personal is not None
     errors = [finding for finding in built.findings if finding.severity == "error"]
     if errors:
@@ -66,55 +76,126 @@ def send_edition_file(
             f"not sending: `digest check` finds {len(errors)} error(s):\n{listed}",
             exit_code=ExitCode.CHECK,
         )
-    if request.test_address is not None:
-        try:
-            recipients = [Recipient(check_address(request.test_address))]
-        except ValueError as error:
-            raise DigestError(f"--test {request.test_address!r}: {error}") from None
-    else:
-        assert request.recipients_csv is not None
-        listing = load_recipients(request.recipients_csv, skip_invalid=request.skip_invalid)
-        recipients = list(listing.recipients)
-        if listing.problems:
-            warn(describe_problems(request.recipients_csv, listing.problems, skipped=True))
     delivery = publication.delivery.model_copy(update=request.delivery_overrides)
     transport_name = request.transport or delivery.transport
-    transport = create_transport(transport_name, delivery, loaded.root, environ)
-    options = replace(request.options, rate=delivery.rate if request.rate is None else request.rate)
-    real_send = not (request.options.dry_run or request.test_address)
-    question = (
-        f"Send the {loaded.date.isoformat()} edition to {len(recipients)} recipients "
-        f"through {transport_name}?"
+    subject = clean_subject(built.edition.subject)
+    if subject != " ".join(built.edition.subject.split()):
+        warn("the subject held invisible control or direction characters; they were removed")
+    if request.test_address is not None:
+        subject = " ".join(filter(None, (delivery.test_subject_prefix, subject)))
+    # Build one transport now, so a configuration error shows before anything else happens.
+    create_transport(transport_name, delivery, loaded.root, environ).close()
+    options = replace(
+        request.options,
+        rate=delivery.rate if request.rate is None else request.rate,
+        connections=1 if request.test_address else request.connections or delivery.connections,
     )
-    if real_send and not confirm(question):
-        raise DigestError("not sent: cancelled", exit_code=ExitCode.OK)
-    journal = (
-        None
-        if request.test_address
-        else Journal(request.journal_path or default_journal_path(loaded.root))
-    )
-    # A test send goes where the editor said; a list send honours every unsubscribe and bounce.
-    suppressions = (
-        None if request.test_address else SuppressionList(default_suppression_path(loaded.root))
-    )
-    try:
-        return send_edition(
+    edition_key = loaded.date.isoformat()
+    password = environ.get(delivery.password_env)  # scrubbed from every error, used or not
+
+    with contextlib.ExitStack() as stack:
+        recipients: Sequence[Recipient] | RecipientList
+        journal: Journal | None = None
+        suppressions: SuppressionList | None = None
+        if request.test_address is not None:
+            recipients = [_test_recipient(request.test_address)]
+        else:
+            assert request.recipients_csv is not None
+            listing = stack.enter_context(
+                load_recipients(request.recipients_csv, skip_invalid=request.skip_invalid)
+            )
+            _report_list(listing.check, warn)
+            recipients = listing
+            if not request.options.dry_run:
+                journal = stack.enter_context(
+                    Journal(request.journal_path or default_journal_path(loaded.root))
+                )
+            # A list send honours every unsubscribe and bounce; a test goes where it is told.
+            suppressions = stack.enter_context(
+                SuppressionList(default_suppression_path(loaded.root))
+            )
+            if not request.options.dry_run:
+                ahead = outlook(edition_key, listing, journal, suppressions, options.on_unknown)
+                if ahead.to_send == 0:
+                    return _nothing_to_send(len(listing), ahead, subject, transport_name)
+                question = (
+                    f"Send the {edition_key} edition to {ahead.to_send:,} recipient"
+                    f"{'s' if ahead.to_send != 1 else ''} through {transport_name}"
+                    f"{_connections_note(transport_name, options.connections)}?"
+                    + _already(ahead.sent_earlier, ahead.suppressed, ahead.resend)
+                )
+                if not confirm(question):
+                    return SendSummary(
+                        total=len(listing),
+                        cancelled=True,
+                        subject=subject,
+                        transport=transport_name,
+                    )
+
+        def connect() -> Transport:
+            return create_transport(transport_name, delivery, loaded.root, environ)
+
+        summary = send_edition(
             publication,
-            loaded.date.isoformat(),
-            built.edition.subject,
+            edition_key,
+            subject,
             built.personal.text,
             built.personal.html,
             recipients,
-            transport,
+            connect,
             journal,
             options,
             progress,
             environ=environ,
             suppressions=suppressions,
             markers=built.personal.markers,
+            secrets=[password],
         )
-    finally:
-        if journal is not None:
-            journal.close()
-        if suppressions is not None:
-            suppressions.close()
+    summary.subject, summary.transport = subject, transport_name
+    summary.test_address = request.test_address
+    return summary
+
+
+def _test_recipient(address: str) -> Recipient:
+    try:
+        return Recipient(check_address(address))
+    except ValueError as error:
+        raise DigestError(f"--test {address!r}: {error}") from None
+
+
+def _report_list(check: ListCheck, warn: Callable[[str], None]) -> None:
+    for note in check.notes:
+        warn(f"{check.source}: {note}")
+    if check.problem_count:
+        warn(describe_problems(check, skipped=True))
+    if check.duplicate_count:
+        warn(describe_duplicates(check))
+
+
+def _nothing_to_send(total: int, ahead: Outlook, subject: str, transport: str) -> SendSummary:
+    return SendSummary(
+        total=total,
+        subject=subject,
+        transport=transport,
+        skipped=ahead.sent_earlier,
+        failed_earlier=ahead.failed_earlier,
+        unknown_skipped=ahead.unknown_held,
+        suppressed=ahead.suppressed,
+    )
+
+
+def _connections_note(transport: str, connections: int) -> str:
+    if transport != "smtp":
+        return ""
+    return f" over {connections} connection{'s' if connections != 1 else ''}"
+
+
+def _already(sent: int, suppressed: int, resend: int) -> str:
+    parts = []
+    if sent:
+        parts.append(f"{sent:,} already sent")
+    if suppressed:
+        parts.append(f"{suppressed:,} suppressed (unsubscribed or bounced)")
+    if resend:
+        parts.append(f"{resend:,} unconfirmed from an earlier run, sent once more")
+    return f" ({'; '.join(parts)})" if parts else ""

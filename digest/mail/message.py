@@ -13,9 +13,20 @@ from email import quoprimime
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.policy import SMTP, strict
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, parseaddr
 
 from digest.errors import DigestError, ExitCode
+from digest.mail.headers import (
+    EncodedHeader,
+    HeaderError,
+    address_header,
+    check_addr_spec,
+    check_name,
+    header_line,
+    list_id_header,
+    mailbox,
+    subject_header,
+)
 
 # Placeholder recipient for the built .eml, which is for review and never sent.
 PLACEHOLDER_RECIPIENT = "reader@example.invalid"
@@ -28,12 +39,7 @@ HEADER_SOFT_LIMIT = 78
 # RFC 5322 / 5321 hard limit for any line, CRLF excluded.
 HEADER_HARD_LIMIT = 998
 _URL_SAFE_IN_HEADER = re.compile(r"^[!-~]+$")  # printable ASCII, no spaces
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 BOUNDARY_PREFIX = "==digest-"  # "==" never occurs in quoted-printable text
-
-
-class HeaderError(DigestError):
-    """A header value would carry a line break or NUL (header injection)."""
 
 
 class PersonalizationError(DigestError):
@@ -53,13 +59,20 @@ def parse_address(text: str, what: str) -> Address:
     """'Name <user@host>' -> Address, refusing anything that isn't one clean address."""
     safe_header(what, text)
     name, addr = parseaddr(text)
+    check_name(name, f"{what} name")
     if "@" not in addr:
         raise HeaderError(f"the {what} {text!r} is not an email address")
+    check_addr_spec(addr, what)
     username, _, domain = addr.rpartition("@")
     try:
         return Address(display_name=name, username=username, domain=domain)
     except (ValueError, IndexError) as error:
         raise HeaderError(f"the {what} {text!r} is not a valid address: {error}") from None
+
+
+def _address(header: str, address: Address, what: str) -> EncodedHeader:
+    """An address header written by digest.mail.headers (never re-parsed by the library)."""
+    return address_header(header, address.display_name, address.addr_spec, what)
 
 
 def message_id(seed: str, domain: str) -> str:
@@ -89,11 +102,12 @@ def build_message(
     """A complete multipart/alternative message, text part first then HTML."""
     message = EmailMessage(policy=SMTP)
     from_address = parse_address(sender, "From address")
-    message["From"] = from_address
-    message["To"] = parse_address(to, "recipient")
+    message["From"] = _address("From", from_address, "From address")
+    message["To"] = _address("To", parse_address(to, "recipient"), "recipient")
     if reply_to:
-        message["Reply-To"] = parse_address(reply_to, "Reply-To address")
-    message["Subject"] = safe_header("subject", subject)
+        reply = parse_address(reply_to, "Reply-To address")
+        message["Reply-To"] = _address("Reply-To", reply, "Reply-To address")
+    message["Subject"] = subject_header(subject)
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id(id_seed, from_address.domain)
     for name, value in (extra_headers or {}).items():
@@ -139,16 +153,7 @@ class PersonalHeaders:
 
 def format_to(address: str, name: str | None) -> str:
     """The To header line for one recipient (folded only when it must be)."""
-    safe_header("recipient address", address)
-    if name:
-        safe_header("recipient name", name)
-        if _CONTROL.search(name):
-            raise HeaderError("the recipient name contains a control character, which is refused")
-    value = formataddr((name or "", address), charset="utf-8")
-    line = f"To: {value}{CRLF}"
-    if len(line) - len(CRLF) <= HEADER_SOFT_LIMIT:
-        return line
-    return str(SMTP.fold("To", value))  # rare: a long or encoded name, let the library fold it
+    return header_line("To", mailbox(name, address, "recipient"))
 
 
 def format_list_unsubscribe(url: str, mailto: str | None) -> str:
@@ -257,13 +262,14 @@ def build_template(
 
     message = EmailMessage(policy=SMTP)
     from_address = parse_address(sender, "From address")
-    message["From"] = from_address
+    message["From"] = _address("From", from_address, "From address")
     if reply_to:
-        message["Reply-To"] = parse_address(reply_to, "Reply-To address")
-    message["Subject"] = safe_header("subject", subject)
+        reply = parse_address(reply_to, "Reply-To address")
+        message["Reply-To"] = _address("Reply-To", reply, "Reply-To address")
+    message["Subject"] = subject_header(subject)
     message["Date"] = format_datetime(date)
     if list_id:
-        message["List-Id"] = safe_header("List-Id", list_id)
+        message["List-Id"] = list_id_header(list_id)
     if one_click:  # RFC 8058: mail clients may then unsubscribe with one POST
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["MIME-Version"] = "1.0"

@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 # A bounce can only be about a message sent before it: allow for clocks a little out of step.
 CLOCK_SLACK_S = 3600
-DELIVERED_STATES = (State.SENT, State.SENDING)
+# A lost confirmation (unknown) or a crash mid-send (sending) may still have been delivered.
+DELIVERED_STATES = (State.SENT, State.SENDING, State.UNKNOWN)
 MAX_SOURCE_CHARS = 200
 
 

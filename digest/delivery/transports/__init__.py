@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from digest.config import Delivery
 from digest.errors import DigestError, ExitCode
@@ -55,12 +55,25 @@ class ConnectionLost(TransportError):
         self.after_data = after_data
 
 
+class OutcomeUnknown(ConnectionLost):
+    """The point of no return was passed but no answer came (dropped, timed out, 421 after the
+    final dot): the message may have been delivered. It is never sent again in the same run.
+    """
+
+    def __init__(self, message: str, *, code: int | None = None):
+        super().__init__(message, code=code, after_data=True)
+
+
 class FatalTransportError(TransportError):
     """Login, TLS or configuration failure: stop the whole send at once."""
 
 
+@runtime_checkable
 class Transport(Protocol):
-    """Delivers messages; `open` may be called again after a ConnectionLost."""
+    """Delivers messages over one connection; `open` may be called again after ConnectionLost.
+
+    A send with several connections makes one transport per connection from the factory.
+    """
 
     name: str
 
@@ -70,7 +83,12 @@ class Transport(Protocol):
     def send(
         self, sender: str, recipient: str, data: bytes, before_data: Callable[[], None]
     ) -> None:
-        """Deliver one message; call `before_data` right before the point of no return."""
+        """Deliver one message; call `before_data` right before the point of no return.
+
+        `before_data` blocks until the send journal holds the message as `sending`; if it
+        raises, nothing may be delivered (abandon the transaction) and the error propagates.
+        Once it has returned, a failure without the server's answer is `OutcomeUnknown`.
+        """
 
     def close(self) -> None:
         """Disconnect politely; never raises."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import mailbox
+import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -37,6 +38,13 @@ class FilesTransport:
         self.output = output
         self.is_mbox = output.suffix == MBOX_SUFFIX
         self._ready = False
+        # One writer for an mbox (its lock is per process, not per thread); .eml files any.
+        self.max_connections = 1 if self.is_mbox else None
+
+    @property
+    def destination(self) -> str:
+        """Where the messages go, for the command line to show."""
+        return str(self.output) if self.is_mbox else f"{self.output}{os.sep}"
 
     def open(self) -> None:
         """Create the folder."""

@@ -1,4 +1,7 @@
-"""SMTP delivery: one reused connection, one transaction per recipient, verified TLS."""
+"""SMTP delivery: one reused connection, one transaction per recipient, verified TLS.
+
+Every reply has a deadline (`[delivery] timeout`), including the one after the final dot.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +18,25 @@ from digest.config import Delivery
 from digest.delivery.transports import (
     ConnectionLost,
     FatalTransportError,
+    OutcomeUnknown,
     PermanentFailure,
     TemporaryFailure,
+)
+from digest.delivery.transports.smtp_client import (
+    OK,
+    SERVICE_CLOSING,
+    START_DATA,
+    WILL_FORWARD,
+    Client,
+    TlsClient,
+    data_body,
+    new_client,
 )
 from digest.errors import DigestError, ExitCode
 
 logger = logging.getLogger(__name__)
 
-SERVICE_CLOSING = 421  # RFC 5321: the server is closing the connection
+GREETING = 220
 # Server replies are shown to people; cut long ones so a report stays readable.
 MAX_REPLY_CHARS = 300
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -56,6 +70,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _words(error: BaseException) -> str:
+    return str(error) or error.__class__.__name__
+
+
 def _reply(code: int, message: bytes | str) -> str:
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
     return f"{code} {' '.join(text.split())}"[:MAX_REPLY_CHARS]
@@ -84,8 +102,10 @@ class SmtpTransport:
                 exit_code=ExitCode.CONFIG,
             )
         self.settings = settings
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: Client | TlsClient | None = None
         self._since_connect = 0
+        self._size_limit = False
+        self.pipelining = False
 
     def _context(self) -> ssl.SSLContext:
         return self.settings.ssl_context or ssl.create_default_context()
@@ -96,21 +116,18 @@ class SmtpTransport:
         s = self.settings
         where = f"{s.host}:{s.port}"
         try:
-            smtp: smtplib.SMTP
-            if s.security == "tls":
-                smtp = smtplib.SMTP_SSL(
-                    s.host,
-                    s.port,
-                    timeout=s.timeout,
-                    context=self._context(),
-                    local_hostname=s.local_hostname,
-                )
-            else:
-                smtp = smtplib.SMTP(
-                    s.host, s.port, timeout=s.timeout, local_hostname=s.local_hostname
-                )
+            smtp = new_client(
+                s.host,
+                tls=s.security == "tls",
+                timeout=s.timeout,
+                local_hostname=s.local_hostname,
+                context=self._context() if s.security == "tls" else None,
+            )
             self._smtp = smtp
-            smtp.ehlo()
+            code, greeting = smtp.connect(s.host, s.port)
+            if code != GREETING:
+                raise smtplib.SMTPConnectError(code, greeting)
+            smtp.ehlo_or_helo_if_needed()  # HELO for the rare server without ESMTP
             if s.security == "starttls":
                 if not smtp.has_extn("starttls"):
                     raise FatalTransportError(f"the SMTP server {where} does not offer STARTTLS")
@@ -135,49 +152,84 @@ class SmtpTransport:
             raise FatalTransportError(f"the SMTP server {where} does not support login") from None
         except smtplib.SMTPResponseException as error:
             self.close()
-            message = f"the SMTP server {where} said {_reply(error.smtp_code, error.smtp_error)}"
+            said = f"the SMTP server {where} said {_reply(error.smtp_code, error.smtp_error)}"
             if error.smtp_code == SERVICE_CLOSING or 400 <= error.smtp_code < 500:
-                raise ConnectionLost(message, code=error.smtp_code) from None
-            raise FatalTransportError(message, code=error.smtp_code) from None
+                raise ConnectionLost(said, code=error.smtp_code) from None
+            raise FatalTransportError(said, code=error.smtp_code) from None
         except (OSError, smtplib.SMTPException) as error:
             self.close()
             raise ConnectionLost(f"cannot connect to {where}: {error}") from None
         self._since_connect = 0
-        logger.debug("connected to %s", where)
+        self.pipelining = smtp.has_extn("pipelining")
+        self._size_limit = smtp.has_extn("size")
+        logger.debug("connected to %s (pipelining %s)", where, self.pipelining)
 
     def send(
         self, sender: str, recipient: str, data: bytes, before_data: Callable[[], None]
     ) -> None:
-        """One SMTP transaction (MAIL, RCPT, DATA) for one recipient."""
+        """One SMTP transaction (MAIL, RCPT, DATA) for one recipient.
+
+        MAIL, RCPT and DATA go in one write when the server offers PIPELINING. The body is sent
+        before the journal is asked (`before_data`), but the final dot only after: a message
+        without its dot is discarded by the server, so a crash before it delivers nothing.
+        """
         if self._smtp is None or self._since_connect >= self.settings.reconnect_every:
             self.open()
         smtp = self._smtp
         assert smtp is not None
-        after_data = False
+        mail = f"MAIL FROM:<{sender}>" + (f" SIZE={len(data)}" if self._size_limit else "")
+        commands = (mail, f"RCPT TO:<{recipient}>", "DATA")
         try:
-            code, message = smtp.mail(sender)
-            if code != 250:
-                self._refused("MAIL FROM", code, message, sender_stage=True)
-            code, message = smtp.rcpt(recipient)
-            if code not in (250, 251):
-                self._refused("RCPT TO", code, message)
-            before_data()
-            after_data = True
-            code, message = smtp.data(data)
-            after_data = False
-            if code != 250:
-                self._refused("DATA", code, message)
-        except smtplib.SMTPDataError as error:  # no 354 after DATA: nothing was delivered
-            self._refused("DATA", error.smtp_code, error.smtp_error)
-        except smtplib.SMTPServerDisconnected as error:
-            self._drop()
-            raise ConnectionLost(
-                f"the connection dropped: {error or 'closed by the server'}", after_data=after_data
-            ) from None
+            if self.pipelining:
+                smtp.send("".join(f"{command}\r\n" for command in commands))
+                replies = [smtp.getreply() for _ in commands]
+            else:
+                replies = []
+                for command in commands:
+                    smtp.send(f"{command}\r\n")
+                    replies.append(smtp.getreply())
+                    if replies[-1][0] not in (OK, WILL_FORWARD, START_DATA):
+                        break
+            self._check_envelope(replies)
+            smtp.send(data_body(data))
         except (OSError, smtplib.SMTPException) as error:
             self._drop()
-            raise ConnectionLost(f"the connection failed: {error}", after_data=after_data) from None
+            raise ConnectionLost(f"the connection failed: {_words(error)}") from None
+        try:
+            before_data()
+        except BaseException:
+            self._drop()  # the server discards a message whose final dot never came
+            raise
+        try:
+            smtp.send(b".\r\n")
+            code, message = smtp.getreply()
+        except (OSError, smtplib.SMTPException) as error:
+            self._drop()
+            raise OutcomeUnknown(f"no answer after the message was sent: {_words(error)}") from None
         self._since_connect += 1
+        if code == OK:
+            return
+        if code == SERVICE_CLOSING:
+            self._drop()
+            raise OutcomeUnknown(f"after the message: {_reply(code, message)}", code=code)
+        self._refused("after the message", code, message)
+
+    def _check_envelope(self, replies: list[tuple[int, bytes]]) -> None:
+        """Raise for the first refused command of MAIL, RCPT, DATA; None if all went well."""
+        stages = ("MAIL FROM", "RCPT TO", "DATA")
+        expected = ((OK,), (OK, WILL_FORWARD), (START_DATA,))
+        for index, (code, message) in enumerate(replies):
+            if code in expected[index]:
+                continue
+            if len(replies) == len(stages) and replies[2][0] == START_DATA:
+                # A pipelined DATA was accepted although the envelope failed: end the empty
+                # message (it has no recipient, so nothing is delivered), then refuse.
+                assert self._smtp is not None
+                self._smtp.send(b".\r\n")
+                self._smtp.getreply()
+            self._refused(stages[index], code, message, sender_stage=index == 0)
+        if len(replies) != len(stages):  # pragma: no cover - _refused always raises
+            raise ConnectionLost("the server ended the transaction early")
 
     def _refused(
         self, stage: str, code: int, message: bytes | str, sender_stage: bool = False

@@ -1,0 +1,87 @@
+"""`digest status`: what the journal holds for one edition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from digest.delivery.journal import Journal, State, default_journal_path
+
+# The text report lists this many addresses per state; --json lists them all.
+TEXT_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One recipient that was not delivered (yet), with the server's words."""
+
+    address: str
+    state: State
+    reply: str
+
+
+@dataclass(slots=True)
+class EditionStatus:
+    """Counts per state, the problems, and when the first and last message went."""
+
+    edition: str
+    journal: Path
+    counts: dict[State, int]
+    first_sent: datetime | None = None
+    last_sent: datetime | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Recipients the journal knows for the edition."""
+        return sum(self.counts.values())
+
+    def to_json(self) -> dict[str, Any]:
+        """The status as plain JSON values."""
+
+        def listed(state: State) -> list[dict[str, str]]:
+            return [
+                {"address": p.address, "reply": p.reply} for p in self.problems if p.state is state
+            ]
+
+        return {
+            "edition": self.edition,
+            "journal": str(self.journal),
+            "total": self.total,
+            "counts": {state.value: count for state, count in self.counts.items()},
+            "first_sent": self.first_sent.isoformat() if self.first_sent else None,
+            "last_sent": self.last_sent.isoformat() if self.last_sent else None,
+            "failed": listed(State.FAILED),
+            "deferred": listed(State.DEFERRED),
+            "unknown": listed(State.UNKNOWN),
+            "suppressed": self.counts[State.SUPPRESSED],
+        }
+
+
+def edition_status(
+    edition_path: Path, journal_path: Path | None = None, *, limit: int | None = None
+) -> EditionStatus:
+    """Read the journal for the edition file's date (nothing is written)."""
+    from digest.config import load_edition
+
+    loaded = load_edition(edition_path)
+    path = journal_path or default_journal_path(loaded.root)
+    key = loaded.date.isoformat()
+    zone = ZoneInfo(loaded.publication.timezone)
+    if not path.exists():
+        return EditionStatus(key, path, dict.fromkeys(State, 0))
+    with Journal(path) as journal:
+        status = EditionStatus(key, path, journal.counts(key))
+        between = journal.sent_between(key)
+        if between is not None:
+            status.first_sent = datetime.fromtimestamp(between[0], zone)
+            status.last_sent = datetime.fromtimestamp(between[1], zone)
+        for wanted in (State.FAILED, State.DEFERRED, State.UNKNOWN):
+            status.problems += [
+                Problem(address, state, reply)
+                for address, state, reply in journal.errors(key, (wanted,), limit)
+            ]
+    return status
