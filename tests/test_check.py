@@ -109,6 +109,32 @@ def test_missing_unsubscribe_and_postal_address(make_publication: PublicationFac
     assert {"no-unsubscribe", "no-postal-address"} <= codes(payload)
 
 
+def test_an_unsubscribe_url_needs_no_particular_words(
+    make_publication: PublicationFactory,
+) -> None:
+    """The link is found as the publication's own URL, not by the word "unsubscribe"."""
+    publication = MINIMAL_PUBLICATION.replace(
+        "https://example.org/unsubscribe?token={token}", "https://example.org/u?t={token}"
+    )
+    code, payload = check(make_publication(ONE_ARTICLE, files=ARTICLE, publication=publication))
+    assert (code, codes(payload)) == (0, set())
+
+
+def test_a_theme_that_drops_the_unsubscribe_link_is_an_error(
+    make_publication: PublicationFactory,
+) -> None:
+    edition = make_publication(ONE_ARTICLE, files=ARTICLE)
+    override = edition.parent.parent / "templates" / "digest.mjml.j2"
+    override.parent.mkdir(exist_ok=True)
+    override.write_text(
+        '{% extends "default/digest.mjml.j2" %}{% block footer %}<mj-section><mj-column>'
+        "<mj-text>No way out</mj-text></mj-column></mj-section>{% endblock %}",
+        encoding="utf-8",
+    )
+    code, payload = check(edition)
+    assert code == ExitCode.CHECK and "no-unsubscribe" in codes(payload)
+
+
 def test_long_subject_is_a_warning_and_strict_exits_1(
     make_publication: PublicationFactory,
 ) -> None:

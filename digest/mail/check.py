@@ -20,6 +20,8 @@ from digest.config.placeholders import (
 from digest.edition.arrange import comparison_key
 from digest.errors import ExitCode
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
+from digest.mail.message import PLACEHOLDER_RECIPIENT
+from digest.mail.personal import PREVIEW_TOKEN, fill_link
 from digest.mail.theme import MIN_CONTRAST, contrast_ratio
 from digest.models import Edition
 
@@ -191,12 +193,18 @@ def _link_checks(links: list[Link], ids: set[str] | None = None) -> Iterator[Fin
 def _compliance_checks(
     links: list[Link], publication: Publication, edition: Edition, text: str
 ) -> Iterator[Finding]:
-    hrefs = [link.url for link in links if link.tag == "a"]
-    if not any("unsubscribe" in href.lower() for href in hrefs):
+    hrefs = {link.url for link in links if link.tag == "a"}
+    template = publication.unsubscribe.url
+    # The checked email is the sample reader's message: its link is the publication's own URL
+    # with the preview token, whatever words that URL uses.
+    expected = fill_link(template, PREVIEW_TOKEN, PLACEHOLDER_RECIPIENT) if template else None
+    if expected is None or expected not in hrefs:
         yield Finding(
             "error",
             "no-unsubscribe",
-            "no unsubscribe link: set [unsubscribe] url in digest.toml",
+            "no unsubscribe link: set [unsubscribe] url in digest.toml"
+            if template is None
+            else "the email shows no unsubscribe link; the template must print unsubscribe_url",
         )
     if not publication.brand.postal_address.strip():
         yield Finding(
