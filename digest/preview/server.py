@@ -48,8 +48,10 @@ READY_SECONDS = 10.0
 # A long-poll on /version returns after this long even when nothing changed, so proxies and
 # browsers never see a request hang for minutes.
 LONG_POLL_SECONDS = 20.0
-# Idle sockets are dropped after this long so a stuck client can't hold a thread forever.
-SOCKET_TIMEOUT_SECONDS = 30.0
+# Idle sockets are dropped after this long so a stuck client can't hold a thread forever. A
+# browser on this machine sends its request within milliseconds; what stays silent this long is
+# a speculative pre-connect, which would otherwise hold one of the few workers.
+SOCKET_TIMEOUT_SECONDS = 5.0
 # Threads get this long to finish when the server stops.
 JOIN_SECONDS = 5.0
 
