@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 from digest.build import build
 from digest.config import Publication
-from digest.mail.render import format_long_date, render, safe_url
+from digest.mail.render import CONTROL_CHARACTERS, format_long_date, render, safe_url
 from digest.models import Edition, Section, Story
 
 from .conftest import PublicationFactory
@@ -58,6 +59,20 @@ def test_untrusted_text_is_escaped_in_mjml_but_not_in_text() -> None:
     assert "&lt;b&gt;x&lt;/b&gt;" in mjml
     assert "<script>alert(1)</script> & co" in text
     assert "Test &lt;Daily&gt;" in mjml
+
+
+def test_control_characters_from_pages_never_reach_the_email(sample_copy: Path) -> None:
+    """A stray BEL, ESC or NEL in a page's title and body builds, and none is printed."""
+    article = sample_copy / "articles" / "sudan-attacks.md"
+    text = article.read_text(encoding="utf-8")
+    title = text.split("title: ", 1)[1].split("\n", 1)[0]
+    text = text.replace(title, '"Sudan \\a war \\x1b attacks \\x85 rising"', 1)
+    article.write_text(text.replace("Attacks targeting", "Attacks\x07 targeting", 1), "utf-8")
+    _result, files = build(sample_copy / "editions" / "2024-11-22.toml")
+    for name in ("html", "text", "mjml"):
+        written = files[name].read_text(encoding="utf-8")
+        assert not CONTROL_CHARACTERS.search(written), name
+    assert re.search(r"Sudan\s+war\s+attacks\s+rising", files["text"].read_text(encoding="utf-8"))
 
 
 def test_unsafe_links_never_reach_the_email() -> None:

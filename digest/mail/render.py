@@ -62,6 +62,8 @@ THEME = "default"
 # Plain-text lines wrap here: readable in any client, and under RFC 5322's 78-character advice.
 TEXT_WIDTH = 72
 SAFE_LINK_PREFIXES = ("http://", "https://", "mailto:")
+# What XML 1.0 (and so MJML) refuses in text, and C1 controls no reader should see.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # Font lists and hex colours: enough for a brand, too little to close a rule or a tag.
 CSS_VALUE = re.compile(r"[A-Za-z0-9 ,'\"#.%-]{1,200}")
 # Inbox lists show about this many characters of preview text; the filler pads up to it so
@@ -196,6 +198,7 @@ def _compile_settings(environment: Environment, name: str) -> str:
         environment.newline_sequence,
         environment.keep_trailing_newline,
         environment.optimized,
+        getattr(environment.finalize, "__qualname__", None),
     )
     return hashlib.sha256(repr(settings).encode("utf-8")).hexdigest()[:24]
 
@@ -207,6 +210,15 @@ def forget_templates() -> None:
     created in the publication's templates/ would otherwise hide behind the cached default.
     """
     make_environment.cache_clear()
+
+
+def printable(value: Any) -> Any:
+    """Every value a template prints, without control characters (C0 but tab and line ends,
+    DEL, C1): a page's stray BEL or ESC would otherwise break the MJML parser, or a client."""
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        cleaned = CONTROL_CHARACTERS.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def preview_filler(preheader: str) -> str:
@@ -242,6 +254,7 @@ def make_environment(
         trim_blocks=False,
         extensions=["jinja2.ext.i18n"],
         bytecode_cache=bytecode_cache(),
+        finalize=printable,
     )
     strings = Strings(locale_folder(), language, overrides)
     environment.install_gettext_callables(  # type: ignore[attr-defined]
