@@ -7,37 +7,23 @@ Errors stop a send (`digest check` exits 5); warnings are worth a look (exit 0, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Literal
 from urllib.parse import urlsplit
 
 from digest.config import Publication
 from digest.edition.arrange import comparison_key
 from digest.errors import ExitCode
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
+from digest.mail.content_checks import content_checks
+from digest.mail.findings import Finding as Finding  # re-exported: callers import it here
 from digest.mail.theme import MIN_CONTRAST, contrast_ratio
 from digest.models import Edition
-
-Severity = Literal["error", "warning"]
 
 # Subjects longer than this are cut in most inbox lists (and RFC 5322 advises 78 per line).
 MAX_SUBJECT_CHARS = 78
 WEB_SCHEMES = ("http://", "https://")
 WHITE = "#ffffff"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem: how bad, a stable code for scripts, and words for people."""
-
-    severity: Severity
-    code: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        """A plain dict for `--json` output."""
-        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +265,7 @@ def run_checks(
         *_text_part_checks(links, text),
         *_duplicate_checks(edition),
         *_contrast_checks(publication),
+        *content_checks(edition, publication),
     ]
     # Stable order: errors first, then warnings, each in the order found.
     return sorted(findings, key=lambda finding: finding.severity != "error")
