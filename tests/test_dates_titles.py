@@ -317,3 +317,9 @@ def test_date_only_story_shows_its_day_and_no_made_up_time(
     assert "12:00" not in text and "00:00" not in text
     # The timed story shows its time in the publication's zone (London, GMT in November).
     assert "7:05" in text
+
+
+def test_date_label_glued_to_the_byline_is_cut() -> None:
+    head = '<meta name="author" content="Detroit News wire services Published">'
+    article = read_html(page(head), origin="a.html", context=CONTEXT)
+    assert article.author == "Detroit News wire services"

@@ -49,6 +49,8 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
 _SPACES = re.compile(r"\s+")
+# "Detroit News wire services Published": a date label extracted with the byline.
+_AUTHOR_TAIL = re.compile(r"\s+(?:published|updated|posted)\b.*$", re.IGNORECASE)
 # WordPress-style shortcodes that leak as text: [button link=...]Send us...[/button]
 _SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
 # " – TechCrunch", " | Reuters", " - IGN": where a site's name is glued to a headline.
@@ -235,6 +237,12 @@ def _clean(value: str | None) -> str | None:
     return text or None
 
 
+def _author(value: str | None) -> str | None:
+    """The byline's name without the "Published"/"Updated" label pages glue after it."""
+    text = _clean(value)
+    return _clean(_AUTHOR_TAIL.sub("", text)) if text else None
+
+
 # --- body ----------------------------------------------------------------------------------
 
 
@@ -356,7 +364,7 @@ def read(data: bytes, *, origin: str, context: ReadContext, charset: str | None 
         url=canonical or (page_url if page_url == origin else None),
         published=published.when if published else None,
         date_only=published.date_only if published else False,
-        author=_clean(document.author),
+        author=_author(document.author),
         image=image,
         image_width=width,
         image_height=height,
