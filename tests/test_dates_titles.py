@@ -3,6 +3,7 @@ from titles (separators kept), https canonical URLs; and a date-only story in th
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -323,3 +324,14 @@ def test_date_label_glued_to_the_byline_is_cut() -> None:
     head = '<meta name="author" content="Detroit News wire services Published">'
     article = read_html(page(head), origin="a.html", context=CONTEXT)
     assert article.author == "Detroit News wire services"
+
+
+def test_extract_prints_the_day_alone_for_a_date_only_page(tmp_path: Path) -> None:
+    source = tmp_path / "day.html"
+    source.write_bytes(page(meta("article:published_time", "2024-11-21")))
+    result = CliRunner().invoke(app, ["extract", str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output.splitlines()[0])
+    assert (data["date"], data["date_only"]) == ("2024-11-21", True)
+    text = CliRunner().invoke(app, ["extract", str(source)]).output
+    assert "| 2024-11-21 |" in text and "T00:00" not in text
