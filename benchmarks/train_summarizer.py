@@ -2,13 +2,19 @@
 
     python benchmarks/train_summarizer.py [--data cnn-train.jsonl.gz] [--out FILE] [--tune]
 
-Labels come from the stories' human highlights: a sentence is positive when a greedy ROUGE
-oracle (mean of ROUGE-1 and ROUGE-2 F1, rouge_score's tokenizer and stemmer) picks it within
-the 350-character budget; a term is positive when it occurs in the highlights. Both models are
-L2-regularized logistic regressions fitted by Newton's method in float64 on one thread, and the
-weights are written with five significant digits in sorted JSON: the same data gives the same
-file, byte for byte. The dev set (cnn-dev.jsonl) is never read here; `--tune` compares the
-selection settings on the last TUNE_STORIES training stories after fitting on the others.
+Labels come from the stories' human highlights (rouge_score's tokenizer and stemmer):
+- sentence model: a sentence is positive when a greedy ROUGE oracle (mean of ROUGE-1 and
+  ROUGE-2 F1) picks it within the 350-character budget;
+- term model: a term is positive when it occurs in the highlights;
+- gain model: a sentence's own ROUGE-1 and ROUGE-2 recall against the highlights;
+- summary model: every candidate summary the runtime would consider (digest.summarize.selection)
+  is scored by the mean of its ROUGE-1 and ROUGE-2 F1, and a linear model learns to rank the
+  candidates of one story (features and targets centred per story) the way that score does.
+The first two are L2-regularized logistic regressions fitted by Newton's method, the last two
+ridge regressions, all in float64 on one thread; the weights are written with five significant
+digits in sorted JSON: the same data gives the same file, byte for byte. The dev set
+(cnn-dev.jsonl) is never read here; `--tune` compares pool settings on the last TUNE_STORIES
+training stories after fitting on the others.
 """
 
 from __future__ import annotations
@@ -37,21 +43,37 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest.summarize.budget import join_sentences  # noqa: E402
+from digest.summarize.coherence import units  # noqa: E402
 from digest.summarize.document import Document  # noqa: E402
 from digest.summarize.features import (  # noqa: E402
+    GAIN_FEATURES,
     SENTENCE_FEATURES,
     TERM_FEATURES,
     Analysis,
     analyze,
+    gain_rows,
 )
-from digest.summarize.learned import WEIGHTS_FILE, WEIGHTS_FORMAT, Model, summarize_learned  # noqa: E402
+from digest.summarize.learned import (  # noqa: E402
+    MAX_ANALYZED_SENTENCES,
+    WEIGHTS_FILE,
+    WEIGHTS_FORMAT,
+    Model,
+    build_pool,
+    score,
+    summarize_learned,
+)
+from digest.summarize.selection import (  # noqa: E402
+    SUMMARY_FEATURES,
+    candidate_pool,
+    candidates,
+)
 from digest.summarize.terms import terms  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "realworld" / "summaries" / "cnn-train.jsonl.gz"
 DEFAULT_OUT = ROOT / "digest" / "summarize" / WEIGHTS_FILE
-# The budget the oracle labels are drawn within: the publication default.
+# The budget the oracle labels and candidate summaries are drawn within: the publication default.
 ORACLE_BUDGET = 350
-# L2 penalty of both regressions (in units of the summed log-loss).
+# L2 penalty of every regression (in units of the summed loss).
 L2 = 1.0
 NEWTON_STEPS = 50
 NEWTON_TOLERANCE = 1e-10
@@ -60,22 +82,26 @@ NEWTON_TOLERANCE = 1e-10
 PRIOR_SMOOTHING = 5.0
 MIN_PRIOR_DOCUMENTS = 8
 SIGNIFICANT_DIGITS = 5
-# Selection settings, compared with --tune on held-out training stories (never the dev set).
-SENTENCE_PRIOR_WEIGHT = 4.0
-LENGTH_EXPONENT = 0.5
+# The candidate pool: the opening POOL_LEAD sentences and the POOL_TOP best-predicted others.
+# Compared with --tune on held-out training stories (never the dev set).
+POOL_LEAD = 10
+POOL_TOP = 4
 TUNE_STORIES = 1000
-TUNE_GRID = ((2.0, 0.5), (4.0, 0.35), (4.0, 0.5), (8.0, 0.35), (8.0, 0.5))
+TUNE_GRID = ((6, 3), (8, 4), (10, 4), (10, 5), (12, 4))
 
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """One training story: its document and the labels drawn from its highlights."""
+    """One training story: its document, its highlights' n-grams and the labels drawn from them."""
 
     document: Document
     analysis: Analysis
     highlights: tuple[str, ...]
     oracle: frozenset[int]
     highlight_terms: frozenset[str]
+    unigrams: tuple[Counter[tuple[str, ...]], ...]  # of each sentence (rouge tokens)
+    bigrams: tuple[Counter[tuple[str, ...]], ...]
+    reference: tuple[Counter[tuple[str, ...]], Counter[tuple[str, ...]]]  # of the highlights
 
 
 def load(path: Path) -> list[dict[str, object]]:
@@ -133,9 +159,12 @@ def prepare(records: Sequence[dict[str, object]]) -> list[Story]:
     tokenizer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)._tokenizer
     stories = []
     for record in records:
-        document = Document.from_paragraphs(record["paragraphs"])  # type: ignore[arg-type]
+        paragraphs: list[str] = record["paragraphs"]  # type: ignore[assignment]
+        document = Document.from_paragraphs(paragraphs).head(MAX_ANALYZED_SENTENCES)
         highlights = tuple(record["highlights"])  # type: ignore[arg-type]
         labels = oracle(document.sentences, highlights, tokenizer)
+        tokens = [tokenizer.tokenize(sentence) for sentence in document.sentences]
+        reference = tokenizer.tokenize(" ".join(highlights))
         stories.append(
             Story(
                 document,
@@ -143,6 +172,9 @@ def prepare(records: Sequence[dict[str, object]]) -> list[Story]:
                 highlights,
                 frozenset(labels),
                 frozenset(terms(" ".join(highlights))),
+                tuple(_ngrams(t, 1) for t in tokens),
+                tuple(_ngrams(t, 2) for t in tokens),
+                (_ngrams(reference, 1), _ngrams(reference, 2)),
             )
         )
     return stories
@@ -161,6 +193,12 @@ def fit(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
         if float(np.abs(change).max()) < NEWTON_TOLERANCE:
             break
     return weights
+
+
+def ridge(rows: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Ridge regression (one column of weights per target column)."""
+    gram = rows.T @ rows + L2 * np.eye(rows.shape[1])
+    return np.linalg.solve(gram, rows.T @ targets)
 
 
 def prior_table(stories: Sequence[Story], base: float) -> dict[str, tuple[float, float]]:
@@ -210,29 +248,96 @@ def term_base_rate(stories: Sequence[Story]) -> float:
     return hits / max(total, 1)
 
 
+def _model(
+    sentence: np.ndarray,
+    term: np.ndarray,
+    priors: dict[str, tuple[float, float]],
+    gain: np.ndarray,
+    summary: Sequence[float],
+    pool: tuple[int, int] = (POOL_LEAD, POOL_TOP),
+) -> Model:
+    """A runtime Model from fitted arrays, rounded as the weights file stores them."""
+    return Model(
+        sentence_weights=tuple(_number(w) for w in sentence),
+        term_weights=tuple(_number(w) for w in term),
+        priors=priors,
+        gain_weights=(
+            tuple(_number(w) for w in gain[:, 0]),
+            tuple(_number(w) for w in gain[:, 1]),
+        ),
+        summary_weights=tuple(_number(w) for w in summary),
+        pool_lead=pool[0],
+        pool_top=pool[1],
+    )
+
+
+def recall(overlap: Counter[tuple[str, ...]], reference: Counter[tuple[str, ...]]) -> float:
+    """Share of the reference's n-grams found (clipped counts)."""
+    return sum((overlap & reference).values()) / max(sum(reference.values()), 1)
+
+
+def candidate_score(story: Story, chosen: Sequence[int]) -> float:
+    """Mean of ROUGE-1 and ROUGE-2 F1 of the chosen sentences against the highlights."""
+    got1: Counter[tuple[str, ...]] = Counter()
+    got2: Counter[tuple[str, ...]] = Counter()
+    for index in chosen:
+        got1.update(story.unigrams[index])
+        got2.update(story.bigrams[index])
+    ref1, ref2 = story.reference
+    return (
+        _f1(sum((got1 & ref1).values()), sum(got1.values()), sum(ref1.values()))
+        + _f1(sum((got2 & ref2).values()), sum(got2.values()), sum(ref2.values()))
+    ) / 2
+
+
 def train(
-    stories: Sequence[Story],
-) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[float, float]]]:
-    """Fit both models; term priors are out-of-fold (two halves) so the fit sees honest priors."""
+    stories: Sequence[Story], pool: tuple[int, int] = (POOL_LEAD, POOL_TOP)
+) -> tuple[Model, dict[str, tuple[float, float]]]:
+    """Fit the four models; term priors are out-of-fold (two halves) so later fits see honest
+    priors. Returns the model and the full prior table to ship."""
     base = term_base_rate(stories)
     halves = (stories[0::2], stories[1::2])
     tables = (prior_table(halves[1], base), prior_table(halves[0], base))
     priors = [tables[index % 2] for index in range(len(stories))]
     sentence_x, sentence_y, term_x, term_y = matrices(stories, priors)
-    return fit(sentence_x, sentence_y), fit(term_x, term_y), prior_table(stories, base)
+    sentence, term = fit(sentence_x, sentence_y), fit(term_x, term_y)
+    # Gain model: each sentence's own recall, from features computed as the runtime does.
+    staged = [
+        _model(sentence, term, table, np.zeros((len(GAIN_FEATURES), 2)), ()) for table in tables
+    ]
+    gain_x, gain_y = [], []
+    for index, story in enumerate(stories):
+        sentence_scores, values = score(story.analysis, staged[index % 2])
+        gain_x += gain_rows(story.analysis, story.document.sentences, sentence_scores, values)
+        gain_y += [
+            (recall(one, story.reference[0]), recall(two, story.reference[1]))
+            for one, two in zip(story.unigrams, story.bigrams, strict=True)
+        ]
+    gain = ridge(np.array(gain_x), np.array(gain_y))
+    # Summary model: rank each story's candidates as their ROUGE does (centred per story).
+    staged = [_model(sentence, term, table, gain, ()) for table in tables]
+    summary_x, summary_y = [], []
+    for index, story in enumerate(stories):
+        story_pool = build_pool(story.document, story.analysis, staged[index % 2])
+        indexes = candidate_pool(story_pool, *pool, units(story.analysis.needs_previous))
+        found = list(candidates(story_pool, indexes, ORACLE_BUDGET))
+        if len(found) < 2:
+            continue
+        rows = np.array([row for _chosen, row in found])
+        targets = np.array([candidate_score(story, chosen) for chosen, _row in found])
+        summary_x.append(rows - rows.mean(axis=0))
+        summary_y.append(targets - targets.mean())
+    summary = ridge(np.vstack(summary_x), np.concatenate(summary_y))
+    full = prior_table(stories, base)
+    return _model(sentence, term, full, gain, tuple(summary), pool), full
 
 
 def _number(value: float) -> float:
     """A float rounded to SIGNIFICANT_DIGITS, so tiny float noise never reaches the file."""
-    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    return float(f"{float(value):.{SIGNIFICANT_DIGITS}g}")
 
 
-def weights_json(
-    sentence: np.ndarray,
-    term: np.ndarray,
-    priors: dict[str, tuple[float, float]],
-    stories: int,
-) -> str:
+def weights_json(model: Model, priors: dict[str, tuple[float, float]], stories: int) -> str:
     """The weights file's text: sorted keys, rounded numbers, one entry per line."""
     table = {
         name: [_number(shift), _number(documents)]
@@ -243,11 +348,15 @@ def weights_json(
         "format": WEIGHTS_FORMAT,
         "trained_on": f"cnn-train.jsonl.gz, {stories} stories, oracle budget {ORACLE_BUDGET}",
         "sentence_features": list(SENTENCE_FEATURES),
-        "sentence_weights": [_number(w) for w in sentence],
+        "sentence_weights": list(model.sentence_weights),
         "term_features": list(TERM_FEATURES),
-        "term_weights": [_number(w) for w in term],
-        "sentence_prior_weight": SENTENCE_PRIOR_WEIGHT,
-        "length_exponent": LENGTH_EXPONENT,
+        "term_weights": list(model.term_weights),
+        "gain_features": list(GAIN_FEATURES),
+        "gain_weights": [list(model.gain_weights[0]), list(model.gain_weights[1])],
+        "summary_features": list(SUMMARY_FEATURES),
+        "summary_weights": list(model.summary_weights),
+        "pool_lead": model.pool_lead,
+        "pool_top": model.pool_top,
     }
     # One line per key and per prior keeps the file small and its diffs readable.
     lines = [f"{json.dumps(key)}: {json.dumps(value)}," for key, value in sorted(header.items())]
@@ -259,17 +368,14 @@ def weights_json(
 
 
 def tune(stories: Sequence[Story]) -> None:
-    """ROUGE of each selection setting on held-out training stories (fit on the rest)."""
+    """ROUGE of each pool setting on held-out training stories (fit on the rest)."""
     fitted, held_out = stories[:-TUNE_STORIES], stories[-TUNE_STORIES:]
-    sentence, term, priors = train(fitted)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
     from digest.summarize import split_sentences
 
     print(f"tuning on {len(held_out)} held-out training stories")
-    for prior_weight, exponent in TUNE_GRID:
-        model = Model(
-            tuple(map(float, sentence)), tuple(map(float, term)), priors, prior_weight, exponent
-        )
+    for pool in TUNE_GRID:
+        model, _priors = train(fitted, pool)
         totals = Counter[str]()
         for story in held_out:
             summary = summarize_learned(story.document, ORACLE_BUDGET, model)
@@ -277,7 +383,7 @@ def tune(stories: Sequence[Story]) -> None:
             for name, value in result.items():
                 totals[name] += value.fmeasure
         scores = " ".join(f"{100 * totals[n] / len(held_out):.2f}" for n in sorted(totals))
-        print(f"  prior weight {prior_weight:<4} exponent {exponent:<5} R1/R2/RLsum {scores}")
+        print(f"  pool lead {pool[0]:<3} top {pool[1]:<3} R1/R2/RLsum {scores}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,16 +391,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--tune", action="store_true", help="compare selection settings only")
+    parser.add_argument("--tune", action="store_true", help="compare pool settings only")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     stories = prepare(load(args.data))
-    print(f"prepared {len(stories)} stories in {time.perf_counter() - started:.0f} s")
+    print(f"prepared {len(stories)} stories in {time.perf_counter() - started:.0f} s", flush=True)
     if args.tune:
         tune(stories)
         return 0
-    sentence, term, priors = train(stories)
-    text = weights_json(sentence, term, priors, len(stories))
+    model, priors = train(stories)
+    text = weights_json(model, priors, len(stories))
     temporary = args.out.with_suffix(".tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(args.out)

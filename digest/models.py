@@ -23,6 +23,7 @@ class Byline:
     author: str | None = None  # a person or a desk ("Greenwatch Desk")
     section: str | None = None
     published: datetime | None = None  # always timezone-aware
+    date_only: bool = False  # the line gave a day but no time of day
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,12 @@ from digest.models import Edition
 from .conftest import MINIMAL_PUBLICATION, SAMPLE_EDITION, PublicationFactory
 
 runner = CliRunner()
-ARTICLE = {"articles/a.md": "---\ntitle: First story\nurl: https://example.org/a\n---\nText.\n"}
+ARTICLE = {
+    "articles/a.md": "---\ntitle: First story\nurl: https://example.org/a\n"
+    "date: 2024-11-22T06:00:00Z\n---\n"
+    "The first story of the day is long enough to make a summary that tells the reader what "
+    "happened.\n"
+}
 ONE_ARTICLE = '[[articles]]\nsource = "../articles/a.md"\n'
 
 

@@ -11,8 +11,18 @@ import pytest
 
 from digest.errors import DigestError
 from digest.summarize import DEFAULT_METHOD, available_methods, get_summarizer, summarize
+from digest.summarize.budget import join_sentences
+from digest.summarize.coherence import units
 from digest.summarize.document import Document
-from digest.summarize.learned import WEIGHTS_FILE, load_model, parse_model, summarize_learned
+from digest.summarize.features import analyze
+from digest.summarize.learned import (
+    WEIGHTS_FILE,
+    build_pool,
+    load_model,
+    parse_model,
+    summarize_learned,
+)
+from digest.summarize.selection import candidate_pool, candidates
 
 # The weights ship inside the package; the issue caps them at 1 MB.
 MAX_WEIGHTS_BYTES = 1_000_000
@@ -40,14 +50,54 @@ def test_weights_ship_small_and_load() -> None:
     assert len(_weights_text().encode("utf-8")) <= MAX_WEIGHTS_BYTES
     model = load_model()
     assert len(model.priors) > 1000
-    assert model.length_exponent > 0
+    assert model.pool_lead > 0 and model.pool_top >= 0
+    assert len(model.gain_weights[0]) == len(model.gain_weights[1])
 
 
-def test_weights_made_for_other_features_are_refused() -> None:
+@pytest.mark.parametrize(
+    "key", ["sentence_features", "term_features", "gain_features", "summary_features"]
+)
+def test_weights_made_for_other_features_are_refused(key: str) -> None:
     data = json.loads(_weights_text())
-    data["sentence_features"] = data["sentence_features"][:-1]
+    data[key] = data[key][:-1]
     with pytest.raises(DigestError, match="other features"):
         parse_model(data)
+
+
+def test_weights_of_an_older_format_are_refused() -> None:
+    data = json.loads(_weights_text())
+    data["format"] = 1
+    with pytest.raises(DigestError, match="unsupported format"):
+        parse_model(data)
+
+
+def test_every_candidate_fits_and_keeps_leaning_sentences_with_their_predecessor() -> None:
+    document = Document.from_paragraphs(STORY)
+    model = load_model()
+    analysis = analyze(document)
+    pool = build_pool(document, analysis, model)
+    indexes = candidate_pool(pool, model.pool_lead, model.pool_top, units(analysis.needs_previous))
+    # No sentence of the story fits in 60 characters: no candidate, and the summary is the
+    # first sentence shortened at a word boundary.
+    assert list(candidates(pool, indexes, 60)) == []
+    assert summarize_learned(document, 60).endswith("…")
+    for budget in (150, 350):
+        found = list(candidates(pool, indexes, budget))
+        assert found, budget
+        for chosen, row in found:
+            assert chosen == sorted(chosen)
+            assert len(join_sentences([document.sentences[i] for i in chosen])) <= budget
+            for index in chosen:
+                if analysis.needs_previous[index]:
+                    assert index - 1 in chosen
+            assert len(row) == len(model.summary_weights)
+
+
+def test_a_huge_budget_stays_bounded() -> None:
+    long_story = [f"Paragraph {n} tells part {n} of the flood story in Sindh." for n in range(200)]
+    document = Document.from_paragraphs(long_story)
+    summary = summarize_learned(document, 2000)
+    assert 0 < len(summary) <= 2000
 
 
 def test_runtime_imports_nothing_heavy() -> None:

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from digest.errors import SourceError
 from digest.sources.readers import ReadContext
-from digest.sources.readers.html import decode_html, parse_datetime, read
+from digest.sources.readers.dates import parse_datetime
+from digest.sources.readers.html import decode_html, read
 from digest.sources.sanitize import clean_html, safe_link
 
 PAGES = Path(__file__).parent / "data" / "pages"

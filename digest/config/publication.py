@@ -23,6 +23,9 @@ FONT_LIST = re.compile(r"[A-Za-z0-9 ,'\"-]{1,200}")
 # Gmail and Yahoo treat an address that keeps failing as a sign of a neglected list; three
 # editions in a row is the usual point at which newsletter tools stop trying.
 DEFAULT_SOFT_BOUNCE_LIMIT = 3
+# `digest check` warns about a story published more than this many days before the edition.
+DEFAULT_STALE_AFTER_DAYS = 3
+MAX_STALE_AFTER_DAYS = 3650
 # An Atom reader shows the latest entries; older editions stay on the index page.
 DEFAULT_FEED_ENTRIES = 30
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -183,6 +186,9 @@ class Publication(StrictModel):
         DEFAULT_SUMMARY_CHARS
     )
     summary_method: str = DEFAULT_METHOD
+    stale_after_days: Annotated[int, Field(ge=0, le=MAX_STALE_AFTER_DAYS)] = (
+        DEFAULT_STALE_AFTER_DAYS
+    )
     # Default subject; {publication}, {lead}, {date} and {issue} are filled in.
     subject_template: str = "{publication}: {lead}"
     # Number editions by counting the files in editions/ (an edition's `issue` always wins).

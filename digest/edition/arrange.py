@@ -96,26 +96,29 @@ def story_profile(story: Story) -> Profile:
     return profile(f"{story.title} {story.summary}")
 
 
+def tell_same_news(earlier: Story, later: Story) -> bool:
+    """True when either headline is told within the other story (its headline and summary)."""
+    return (
+        first_match(profile(later.title), [(earlier.title, story_profile(earlier))]) is not None
+        or first_match(story_profile(later), [(earlier.title, profile(earlier.title))]) is not None
+    )
+
+
 def drop_repeated_stories(
     stories: Sequence[Story], keep: Sequence[bool]
 ) -> tuple[list[Story], list[Dropped]]:
     """Drop a story telling the same news as an earlier one (never the lead or a kept one)."""
     kept: list[Story] = []
-    kept_profiles: list[tuple[str, Profile]] = []
     dropped: list[Dropped] = []
     for story, editor_keeps in zip(stories, keep, strict=True):
         match = None
         if not (editor_keeps or story.lead):
-            # Either headline told within the other story (its headline and summary).
-            match = first_match(profile(story.title), kept_profiles) or first_match(
-                story_profile(story), [(title, profile(title)) for title, _p in kept_profiles]
-            )
+            match = next((k.title for k in kept if tell_same_news(k, story)), None)
         if match is not None:
             reason = f"same news as the article {match!r}"
             dropped.append(Dropped("article", story.title, reason, story.source, match))
             continue
         kept.append(story)
-        kept_profiles.append((story.title, story_profile(story)))
     return kept, dropped
 
 

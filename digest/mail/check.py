@@ -7,8 +7,7 @@ Errors stop a send (`digest check` exits 5); warnings are worth a look (exit 0, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from digest.config import Publication
@@ -20,12 +19,12 @@ from digest.config.placeholders import (
 from digest.edition.arrange import comparison_key
 from digest.errors import ExitCode
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
+from digest.mail.content_checks import content_checks
+from digest.mail.findings import Finding as Finding  # re-exported: callers import it here
 from digest.mail.message import PLACEHOLDER_RECIPIENT
 from digest.mail.personal import PREVIEW_TOKEN, fill_link
 from digest.mail.theme import MIN_CONTRAST, contrast_ratio
 from digest.models import Edition
-
-Severity = Literal["error", "warning"]
 
 # Subjects longer than this are cut in most inbox lists (and RFC 5322 advises 78 per line).
 MAX_SUBJECT_CHARS = 78
@@ -33,19 +32,6 @@ MAX_SUBJECT_CHARS = 78
 MIN_CONTRAST_LARGE = 3.0
 WEB_SCHEMES = ("http://", "https://")
 WHITE = "#ffffff"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem: how bad, a stable code for scripts, and words for people."""
-
-    severity: Severity
-    code: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        """A plain dict for `--json` output."""
-        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +324,7 @@ def run_checks(
         *_duplicate_checks(edition),
         *_contrast_checks(publication),
         *_placeholder_checks(publication),
+        *content_checks(edition, publication),
     ]
     # Stable order: errors first, then warnings, each in the order found.
     return sorted(findings, key=lambda finding: finding.severity != "error")

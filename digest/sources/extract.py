@@ -126,7 +126,8 @@ class ExtractResult:
             "input": self.input,
             "title": article.title,
             "url": article.url,
-            "date": article.published.isoformat() if article.published else None,
+            "date": _written_date(article),
+            "date_only": article.date_only,
             "author": article.author,
             "section": article.section,
             "image": article.image,
@@ -149,7 +150,7 @@ class ExtractResult:
         article = self.article
         facts = [
             article.url or article.source,
-            article.published.isoformat() if article.published else "no date",
+            _written_date(article) or "no date",
             article.author or "no author",
         ]
         if article.section:
@@ -291,3 +292,12 @@ def extract(
                 on_result(result)
             results.append(result)
     return results
+
+
+def _written_date(article: Article) -> str | None:
+    """The publication date as ISO 8601: the day alone when the source gave no time."""
+    if article.published is None:
+        return None
+    if article.date_only:
+        return article.published.date().isoformat()
+    return article.published.isoformat()

@@ -50,6 +50,12 @@ class Document:
                     owners.append(index)
         return cls(tuple(sentences), tuple(owners), title)
 
+    def head(self, count: int) -> Document:
+        """The document's first count sentences (itself when it has no more)."""
+        if len(self.sentences) <= count:
+            return self
+        return Document(self.sentences[:count], self.paragraph_of[:count], self.title)
+
 
 def _is_heading(paragraph: str) -> bool:
     """True for short paragraphs without final punctuation (subheads, related links)."""

@@ -217,3 +217,40 @@ def analyze(document: Document) -> Analysis:
         term_rows=tuple(term_rows),
         needs_previous=tuple(dangling),
     )
+
+
+GAIN_FEATURES: tuple[str, ...] = (
+    *SENTENCE_FEATURES,
+    "sentence_score",
+    "term_value_sum",
+    "term_value_max",
+    "term_value_mean",
+    "chars_100",
+)
+# Sums of term values are scaled to stay near 0..1 like the other features.
+TERM_VALUE_SUM_SCALE = 10.0
+CHARS_SCALE = 100.0
+
+
+def gain_rows(
+    analysis: Analysis,
+    sentences: Sequence[str],
+    sentence_scores: Sequence[float],
+    values: dict[str, float],
+) -> list[tuple[float, ...]]:
+    """Features of each sentence for predicting its own ROUGE-1/-2 recall, in GAIN_FEATURES."""
+    rows = []
+    for index, row in enumerate(analysis.sentence_rows):
+        found = [values.get(term, 0.0) for term in analysis.bags[index]]
+        total = sum(found)
+        rows.append(
+            (
+                *row,
+                sentence_scores[index],
+                total / TERM_VALUE_SUM_SCALE,
+                max(found, default=0.0),
+                total / len(found) if found else 0.0,
+                len(sentences[index]) / CHARS_SCALE,
+            )
+        )
+    return rows

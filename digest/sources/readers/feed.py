@@ -17,7 +17,7 @@ import feedparser
 from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import MAX_SOURCE_BYTES, ReadContext, decompress_if_gzip
-from digest.sources.readers.html import parse_datetime
+from digest.sources.readers.dates import Moment, has_time_of_day, parse_moment, plausible
 from digest.sources.sanitize import html_paragraphs, plain_text, safe_link
 
 log = logging.getLogger(__name__)
@@ -66,22 +66,41 @@ def _struct_time_utc(value: Any) -> datetime | None:
     return datetime.fromtimestamp(timegm(value), tz=UTC) if value else None
 
 
-def entry_date(entry: Any, tz: tzinfo) -> datetime | None:
-    """When an entry was published (or updated), keeping the feed's own UTC offset."""
+_FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def entry_date(entry: Any, tz: tzinfo) -> Moment | None:
+    """When an entry was published (or updated), keeping the feed's own UTC offset.
+
+    A date written without a clock time ("2024-11-22", "Fri, 22 Nov 2024") is date-only;
+    placeholder and far-future dates are skipped with a warning.
+    """
     for key in ("published", "updated", "created"):
         raw = entry.get(key)
         if not raw:
             continue
-        moment: datetime | None = None
+        moment: Moment | None = None
         try:
-            moment = parsedate_to_datetime(raw)  # RFC 822, as RSS 2.0 requires
+            parsed = parsedate_to_datetime(raw)  # RFC 822, as RSS 2.0 requires
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=tz)
+            moment = Moment(parsed, not has_time_of_day(raw))
+            # The stdlib reads the year "0001" as 2001: a placeholder must not become a date.
+            written = _FOUR_DIGIT_YEAR.search(raw)
+            if written is not None and int(written.group()) != parsed.year:
+                log.warning("ignoring the impossible date %r of an entry", str(raw))
+                continue
         except (TypeError, ValueError, IndexError):
-            moment = parse_datetime(raw, tz)  # ISO 8601, as Atom and RSS 1.0 use
-        if moment is not None:
-            return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
-        parsed = _struct_time_utc(entry.get(f"{key}_parsed"))
-        if parsed is not None:
-            return parsed
+            moment = parse_moment(raw, tz)  # ISO 8601, as Atom and RSS 1.0 use
+        if moment is None:
+            struct = _struct_time_utc(entry.get(f"{key}_parsed"))
+            moment = Moment(struct, not has_time_of_day(raw)) if struct is not None else None
+        if moment is None:
+            continue
+        if not plausible(moment.when):
+            log.warning("ignoring the impossible date %r of an entry", str(raw))
+            continue
+        return moment
     return None
 
 
@@ -130,11 +149,13 @@ def _entry_article(
         title = summary[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
     author = plain_text(entry.get("author", "")) or None
     language = feed.get("language") or None
+    published = entry_date(entry, context.tz)
     return Article(
         title=title,
         body=body,
         url=link,
-        published=entry_date(entry, context.tz),
+        published=published.when if published else None,
+        date_only=published.date_only if published else False,
         author=author,
         image=_image(entry, link or base),
         site_name=plain_text(feed.get("title", "")) or None,

@@ -6,7 +6,7 @@ import codecs
 import json
 import logging
 import re
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from lxml import etree
 from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import ReadContext, decompress_if_gzip
+from digest.sources.readers.dates import Moment, first_plausible
 from digest.sources.readers.leads import is_body_paragraph, join_wrapped, true_lead
 from digest.sources.sanitize import safe_link
 
@@ -48,11 +49,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
 _SPACES = re.compile(r"\s+")
+# "Detroit News wire services Published": a date label extracted with the byline.
+_AUTHOR_TAIL = re.compile(r"\s+(?:published|updated|posted)\b.*$", re.IGNORECASE)
 # WordPress-style shortcodes that leak as text: [button link=...]Send us...[/button]
 _SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
-# Dates before this year or this far in the future are placeholders, not publication dates.
-MIN_YEAR = 1990
-MAX_FUTURE = timedelta(days=366)
 # " – TechCrunch", " | Reuters", " - IGN": where a site's name is glued to a headline.
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
 DATE_META = (
@@ -168,57 +168,37 @@ def _json_ld_dates(tree: Any) -> list[str]:
     return found
 
 
-def parse_datetime(value: str, tz: tzinfo) -> datetime | None:
-    """An ISO-8601-ish date or date-time -> aware datetime (naive ones are in `tz`)."""
-    text = value.strip().replace(" ", "T", 1) if value.strip()[10:11] == " " else value.strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = datetime.combine(datetime.fromisoformat(text[:10]).date(), time())
-        except ValueError:
-            return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
-
-
 def _published(
-    tree: Any, meta: dict[str, str], fallback: str | None, tz: tzinfo
-) -> datetime | None:
-    """The publication time: meta tags, JSON-LD, <time>, then trafilatura's date."""
+    tree: Any, meta: dict[str, str], fallback: str | None, tz: tzinfo, origin: str
+) -> Moment | None:
+    """The publication time: meta tags, JSON-LD, <time>, then trafilatura's date (a day)."""
     candidates = [meta[name.lower()] for name in DATE_META if name.lower() in meta]
     candidates += _json_ld_dates(tree)
     candidates += [str(v) for v in tree.xpath("//time/@datetime")[:1]]
     if fallback:
         candidates.append(fallback)
-    for candidate in candidates:
-        moment = parse_datetime(candidate, tz)
-        if moment is not None and not plausible(moment):
-            log.warning("ignoring the impossible date %s on the page", moment.date())
-            continue
-        if moment is not None:
-            return moment
-    return None
-
-
-def plausible(moment: datetime) -> bool:
-    """False for placeholder and far-future dates (year 1, 2099): no page was published then."""
-    latest = datetime.now(UTC) + MAX_FUTURE
-    return moment.year >= MIN_YEAR and moment <= latest
+    return first_plausible(candidates, tz, origin)
 
 
 def strip_site_name(title: str, site_name: str | None, url: str | None) -> str:
-    """'New York State AG investigating WeWork – TechCrunch' -> without the site's name."""
+    """'New York State AG investigating WeWork – TechCrunch' -> without the site's name.
+
+    Only segments naming the site (its name, or the first label of the host) are cut, from
+    either end; what remains is kept as written, separators included, so a section label
+    ("Opinion | Is Football…") stays: it tells the reader what kind of piece it is.
+    """
     names = {_site_key(site_name)} if site_name else set()
     host = (urlsplit(url).hostname or "") if url else ""
     names |= {_site_key(part) for part in host.removeprefix("www.").split(".")[:1] if part}
-    parts = _TITLE_SEPARATOR.split(title)
-    while len(parts) > 1 and _site_key(parts[-1]) in names:
-        parts.pop()
-    while len(parts) > 1 and _site_key(parts[0]) in names:
-        parts.pop(0)
-    return " – ".join(parts) if len(parts) > 1 else parts[0]
+    names.discard("")
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    start, end = 0, len(title)
+    # Segment bounds: text between separators; drop site-name segments from both ends.
+    while separators and _site_key(title[separators[-1].end() : end]) in names:
+        end = separators.pop().start()
+    while separators and _site_key(title[start : separators[0].start()]) in names:
+        start = separators.pop(0).end()
+    return title[start:end].strip()
 
 
 def _site_key(text: str) -> str:
@@ -255,6 +235,12 @@ def _clean(value: str | None) -> str | None:
         return None
     text = _SPACES.sub(" ", value).strip()
     return text or None
+
+
+def _author(value: str | None) -> str | None:
+    """The byline's name without the "Published"/"Updated" label pages glue after it."""
+    text = _clean(value)
+    return _clean(_AUTHOR_TAIL.sub("", text)) if text else None
 
 
 # --- body ----------------------------------------------------------------------------------
@@ -323,6 +309,17 @@ def extract_body(html: str, url: str | None, tree: Any) -> tuple[Any, tuple[str,
 # --- the reader ----------------------------------------------------------------------------
 
 
+def _prefer_https(canonical: str, page_url: str | None, tree: Any, meta: dict[str, str]) -> str:
+    """The https twin of an http canonical URL when the page was fetched over https or names
+    that twin itself (og:url, twitter:url, <link rel=canonical>)."""
+    secure = "https://" + canonical.removeprefix("http://")
+    named = [meta.get("og:url"), meta.get("twitter:url")]
+    named += [str(href) for href in tree.xpath('//link[@rel="canonical"]/@href')]
+    if (page_url or "").startswith("https://") or secure in named:
+        return secure
+    return canonical
+
+
 def _page_url(origin: str, context: ReadContext) -> str | None:
     """Where the page lives, to resolve relative links: the origin if it is a URL, or the base."""
     if urlsplit(origin).scheme in ("http", "https"):
@@ -353,19 +350,21 @@ def read(data: bytes, *, origin: str, context: ReadContext, charset: str | None 
         heading = tree.xpath("string(//h1)")
         title = _clean(heading) or body[0][:120]
     canonical = safe_link(document.url, page_url) if document.url else None
-    if canonical and canonical.startswith("http://") and (page_url or "").startswith("https://"):
-        canonical = "https://" + canonical.removeprefix("http://")  # prefer the secure address
+    if canonical and canonical.startswith("http://"):
+        canonical = _prefer_https(canonical, page_url, tree, meta)
     base = canonical or page_url
     image = safe_link(document.image or meta.get("og:image") or meta.get("twitter:image"), base)
     if image is not None and image.startswith("mailto:"):
         image = None
     width, height = _image_size(meta, image, base)
+    published = _published(tree, meta, document.date, context.tz, origin)
     return Article(
         title=title,
         body=body,
         url=canonical or (page_url if page_url == origin else None),
-        published=_published(tree, meta, document.date, context.tz),
-        author=_clean(document.author),
+        published=published.when if published else None,
+        date_only=published.date_only if published else False,
+        author=_author(document.author),
         image=image,
         image_width=width,
         image_height=height,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, datetime, time
 from typing import Any
@@ -11,6 +12,7 @@ import yaml
 from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import ReadContext
+from digest.sources.readers.dates import Moment, parse_moment, plausible
 from digest.sources.readers.pagetext import resolve_image, split_blocks
 from digest.sources.readers.text import decode_text
 
@@ -33,6 +35,8 @@ EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 # An image side beyond this is a typo, not a photo.
 MAX_PIXELS = 10_000
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+log = logging.getLogger(__name__)
 
 
 def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
@@ -67,8 +71,8 @@ def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
         body=tuple(paragraph for paragraph in body if paragraph),
         url=url,
         section=_text(meta, "section", origin),
-        published=published,
-        date_only=isinstance(meta.get("date"), date) and not isinstance(meta.get("date"), datetime),
+        published=published.when if published else None,
+        date_only=published.date_only if published else False,
         author=_text(meta, "author", origin),
         image=resolve_image(image, context.base_url) if image else None,
         image_alt=_text(meta, "image_alt", origin),
@@ -98,20 +102,25 @@ def _pixels(meta: dict[str, Any], key: str, origin: str) -> int | None:
     return value
 
 
-def _when(value: object, context: ReadContext, origin: str) -> datetime | None:
+def _when(value: object, context: ReadContext, origin: str) -> Moment | None:
+    """The front matter's `date`: a day (date-only) or a date and time; impossible ones dropped."""
     if value is None:
         return None
+    moment: Moment | None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=context.tz)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=context.tz)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise SourceError(f"{origin}: `date` {value!r} is not YYYY-MM-DD[ HH:MM]") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=context.tz)
-    raise SourceError(f"{origin}: `date` must be a date such as 2024-11-22")
+        moment = Moment(value if value.tzinfo else value.replace(tzinfo=context.tz))
+    elif isinstance(value, date):
+        moment = Moment(datetime.combine(value, time(), tzinfo=context.tz), date_only=True)
+    elif isinstance(value, str):
+        moment = parse_moment(value, context.tz)
+        if moment is None:
+            raise SourceError(f"{origin}: `date` {value!r} is not YYYY-MM-DD[ HH:MM]")
+    else:
+        raise SourceError(f"{origin}: `date` must be a date such as 2024-11-22")
+    if not plausible(moment.when):
+        log.warning("%s: ignoring the impossible date %s", origin, moment.when.date())
+        return None
+    return moment
 
 
 def _plain(paragraph: str) -> str:

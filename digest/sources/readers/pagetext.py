@@ -8,6 +8,7 @@ an image file name or URL; everything else is body.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, time
 from urllib.parse import urljoin
@@ -15,7 +16,10 @@ from urllib.parse import urljoin
 from digest.errors import SourceError
 from digest.models import Article, Byline, TickerItem
 from digest.sources.readers import ReadContext
+from digest.sources.readers.dates import plausible
 from digest.sources.readers.text import decode_text
+
+log = logging.getLogger(__name__)
 
 # Characters scraped pages use to mark ticker and list lines.
 BULLETS = "•·▪▫◦‣⁃●○■□►▶▸»›-–—*+~"
@@ -101,6 +105,7 @@ def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
         body=tuple(body),
         section=byline.section,
         published=byline.published,
+        date_only=byline.date_only,
         author=byline.author,
         image=image,
         source=origin,
@@ -172,8 +177,9 @@ def _looks_like_headline(block: list[str]) -> bool:
     )
 
 
-def find_date(text: str) -> tuple[datetime, tuple[int, int]] | None:
-    """The first date in `text` (naive, with time if one follows) and the span it covers."""
+def find_date(text: str) -> tuple[datetime, tuple[int, int], bool] | None:
+    """The first date in `text` (naive, with time if one follows), the span it covers, and
+    whether a time of day was found."""
     for pattern in DATE_PATTERNS:
         match = pattern.search(text)
         if not match:
@@ -191,12 +197,11 @@ def find_date(text: str) -> tuple[datetime, tuple[int, int]] | None:
             continue
         start, end = match.span()
         clock = TIME_PATTERN.search(text)
-        if clock:
-            parsed_time = _parse_time(clock)
-            if parsed_time is not None:
-                day = datetime.combine(day.date(), parsed_time)
-                start, end = min(start, clock.start()), max(end, clock.end())
-        return day, (start, end)
+        parsed_time = _parse_time(clock) if clock else None
+        if clock and parsed_time is not None:
+            day = datetime.combine(day.date(), parsed_time)
+            start, end = min(start, clock.start()), max(end, clock.end())
+        return day, (start, end), parsed_time is not None
     return None
 
 
@@ -219,11 +224,19 @@ def parse_byline(line: str, context: ReadContext) -> Byline | None:
     found = find_date(line)
     if found is None:
         return None
-    naive, (start, end) = found
-    published = naive.replace(tzinfo=context.tz)
+    naive, (start, end), timed = found
+    published: datetime | None = naive.replace(tzinfo=context.tz)
+    if published is not None and not plausible(published):
+        log.warning("ignoring the impossible date %s in the byline", naive.date())
+        published = None
     rest = (line[:start] + " " + line[end:]).strip(" ,|·-–—")
     author, section = _split_who_and_section(rest, context)
-    return Byline(author=author, section=section, published=published)
+    return Byline(
+        author=author,
+        section=section,
+        published=published,
+        date_only=published is not None and not timed,
+    )
 
 
 def _split_who_and_section(text: str, context: ReadContext) -> tuple[str | None, str | None]:
