@@ -28,7 +28,10 @@ STAGES = ("load", "read", "summarize", "arrange", "render", "compile", "message"
 
 def make_edition(folder: Path, count: int, story_images: str = "thumbnail") -> Path:
     """A publication copy with an edition of `count` articles (distinct titles, URLs and
-    images of known size), its theme showing other stories' images as `story_images`."""
+    images of known size), its theme showing other stories' images as `story_images`.
+
+    The articles repeat the sample's few stories, so each is marked `keep = true`: the build
+    would otherwise drop the repeats as near-duplicates, and the sizes would not grow."""
     shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("out", "editions"))
     toml = folder / "digest.toml"
     toml.write_text(
@@ -49,6 +52,7 @@ def make_edition(folder: Path, count: int, story_images: str = "thumbnail") -> P
             f'image = "https://www.greenwatch.example/uploads/benchmark-{number + 1}.jpg"',
             "image_width = 1200",
             "image_height = 675",
+            "keep = true",
             "",
         ]
     lines += ["[[ticker]]", 'source = "../articles/greenwatch-nato-ukraine.txt"', ""]

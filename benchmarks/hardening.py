@@ -58,8 +58,9 @@ def side_by_side(
 
 def outputs(runs: int) -> tuple[float, float, int]:
     from digest.atomic import write_folder
-    from digest.build import OUTPUT_FILES, build_in_memory, report
+    from digest.build import build_in_memory
     from digest.config import load_edition
+    from digest.output import OUTPUT_FILES, report
 
     result = build_in_memory(load_edition(EDITION))
     folder = Path(tempfile.mkdtemp(prefix="digest-bench-")) / "out"
@@ -69,7 +70,7 @@ def outputs(runs: int) -> tuple[float, float, int]:
         "digest.html": result.digest.html.encode(),
         "digest.txt": result.digest.text.encode(),
         "digest.mjml": result.digest.mjml.encode(),
-        "digest.eml": result.message.as_bytes(),
+        "digest.eml": result.eml,
         "report.json": json.dumps(report(result, files), indent=2).encode(),
     }
     in_place_folder = folder.with_name("in-place")

@@ -61,6 +61,7 @@ def make_publication(folder: Path, count: int) -> Path:
             f'title = "Benchmark headline number {number} about {sample.stem}"',
             f'url = "https://www.greenwatch.example/story/{number}"',
             f'section = "{SECTIONS[number % len(SECTIONS)]}"',
+            "keep = true",  # the sample's stories repeat: keep the build from dropping them
             "",
         ]
     if ticker:

@@ -29,7 +29,7 @@ from cachetools import LRUCache
 
 from digest import __version__
 from digest.atomic import write_atomic
-from digest.models import Article
+from digest.models import Article, ImageSize
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ CACHE_SWITCH_ENV = "DIGEST_DISK_CACHE"
 # stay in the low megabytes while holding several editions of a few hundred stories each.
 READ_ENTRIES = 2_048
 SUMMARY_ENTRIES = 4_096
+IMAGE_ENTRIES = 1_024
 PRIVATE_MODE = stat.S_IRWXU  # 0700: cached bytecode and pickles are code; nobody else writes
 # Saved build caches, one file per edition file; one unused this long is deleted.
 BUILDS_FOLDER = "builds"
@@ -118,11 +119,14 @@ class BuildCache:
 
     reads: Memo[Hashable, Article] = field(default_factory=lambda: Memo(READ_ENTRIES))
     summaries: Memo[Hashable, str] = field(default_factory=lambda: Memo(SUMMARY_ENTRIES))
+    # Image sizes looked up on the network (None: could not be had); never saved to disk.
+    images: Memo[Hashable, ImageSize | None] = field(default_factory=lambda: Memo(IMAGE_ENTRIES))
 
     def clear(self) -> None:
-        """Forget every read and summary."""
+        """Forget every read, summary and image size."""
         self.reads.clear()
         self.summaries.clear()
+        self.images.clear()
 
     @classmethod
     def tracking_use(cls) -> BuildCache:

@@ -7,6 +7,14 @@ from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
+class ImageSize:
+    """Pixel width and height of an image file."""
+
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
 class TickerItem:
     """One short headline for the "In brief" block."""
 

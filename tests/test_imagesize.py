@@ -161,3 +161,38 @@ def test_page_metadata_gives_the_size_of_its_own_image() -> None:
         1600,
         900,
     )
+
+
+def test_an_unreachable_image_host_is_asked_once_per_build_and_once_per_preview_window(
+    make_publication: PublicationFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten images on a host that does not resolve cost one lookup, and a rebuild none."""
+    import socket
+
+    from digest.build import build_in_memory
+    from digest.cache import BuildCache
+    from digest.config import load_edition
+
+    entries = "".join(
+        f'[[articles]]\nsource = "../a.md"\ntitle = "Story {n}"\n'
+        f'image = "https://images.invalid/{n}.jpg"\n'
+        for n in range(10)
+    )
+    edition = make_publication(
+        entries, files={"a.md": "---\ntitle: A\nurl: https://example.org/a\n---\nBody.\n"}
+    )
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def counting(host: str, *args: object, **kwargs: object) -> object:
+        lookups.append(host)
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", counting)
+    cache = BuildCache()
+    loaded = load_edition(edition)
+    first = build_in_memory(loaded, cache=cache)
+    assert lookups.count("images.invalid") == 1
+    assert sum("its size is unknown" in warning for warning in first.warnings) == 10
+    build_in_memory(loaded, cache=cache)  # the preview's next rebuild
+    assert lookups.count("images.invalid") == 1

@@ -9,8 +9,10 @@ most, since they are what separates one story from another that shares its topic
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from digest.summarize.terms import STOP_WORDS, stem
@@ -37,8 +39,13 @@ class Profile:
     initials: frozenset[str]
 
 
+# Profiles of recent texts kept: the preview rebuilds an edition whose texts mostly repeat.
+PROFILE_CACHE = 8_192
+
+
+@functools.lru_cache(maxsize=PROFILE_CACHE)
 def profile(text: str) -> Profile:
-    """Weighted stemmed words of a headline (with its summary, for articles)."""
+    """Weighted stemmed words of a headline (with its summary, for articles); never mutate."""
     weights: dict[str, float] = {}
     initials: set[str] = set()
     run: list[str] = []
@@ -89,3 +96,28 @@ def first_match(candidate: Profile, others: Sequence[tuple[str, Profile]]) -> st
         if same_news(candidate, other):
             return name
     return None
+
+
+class NewsIndex:
+    """Items seen so far, by the words and initials they hold, so a new item is compared only
+    with those sharing MIN_SHARED_WORDS of them (a necessary condition for the same news):
+    an edition of 200 stories needs a few comparisons per story, not 200."""
+
+    def __init__(self) -> None:
+        self._by_token: dict[str, list[int]] = {}
+
+    def add(self, number: int, item: Profile) -> None:
+        """Index item `number` (numbers must grow)."""
+        for token in _tokens(item):
+            self._by_token.setdefault(token, []).append(number)
+
+    def candidates(self, item: Profile) -> list[int]:
+        """The numbers of indexed items that could tell the same news, in ascending order."""
+        counts = Counter(
+            number for token in _tokens(item) for number in self._by_token.get(token, ())
+        )
+        return sorted(number for number, count in counts.items() if count >= MIN_SHARED_WORDS)
+
+
+def _tokens(item: Profile) -> Iterable[str]:
+    return set(item.weights) | item.initials

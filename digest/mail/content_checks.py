@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from digest.config import Publication
-from digest.edition.arrange import tell_same_news
+from digest.edition.arrange import same_news_pairs
 from digest.mail.findings import Finding
 from digest.models import Edition, Story
 from digest.summarize import split_sentences
@@ -100,12 +100,13 @@ def _story_link_checks(edition: Edition) -> Iterator[Finding]:
 def _same_news_checks(edition: Edition) -> Iterator[Finding]:
     """Stories the build kept (`keep = true`, the lead) that still tell the same news."""
     stories = edition.stories
-    for index, later in enumerate(stories):
-        for earlier in stories[:index]:
-            if tell_same_news(earlier, later):
-                yield Finding(
-                    "warning",
-                    "same-news",
-                    f"{earlier.title!r} and {later.title!r} look like the same news",
-                )
-                break
+    reported: set[int] = set()
+    for first, second in same_news_pairs(stories):
+        if second in reported:
+            continue  # one finding per story: with the first earlier one it repeats
+        reported.add(second)
+        yield Finding(
+            "warning",
+            "same-news",
+            f"{stories[first].title!r} and {stories[second].title!r} look like the same news",
+        )

@@ -7,10 +7,12 @@ class so light and dark mode style it like the rest of the email.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset({"p", "a", "strong", "em", "b", "i", "ul", "ol", "li", "br"})
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -19,6 +21,9 @@ CLASSES = {"p": "tx", "li": "tx", "a": "ac"}
 
 
 def _parser() -> MarkdownIt:
+    # Imported here: only editions with an intro pay for the Markdown parser (start-up).
+    from markdown_it import MarkdownIt
+
     # commonmark without raw HTML; linkify off (bare URLs stay text, as the editor typed them).
     return MarkdownIt("commonmark", {"html": False})
 

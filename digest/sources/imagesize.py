@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import logging
 import struct
-from dataclasses import dataclass, replace
+import time
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from digest.cache import BuildCache
 from digest.errors import SourceError
+from digest.models import ImageSize
 from digest.sources.read import SourcedArticle
 
 log = logging.getLogger(__name__)
@@ -32,14 +36,8 @@ MAX_SIDE = 100_000
 # live preview) for the pages' full minute. A failed image is not cached, so it is retried.
 IMAGE_TOTAL_TIMEOUT = 10.0
 IMAGE_CONNECT_TIMEOUT = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class ImageSize:
-    """Pixel width and height of an image file."""
-
-    width: int
-    height: int
+# The preview asks again for an image it could not size after this long (a host back up).
+RETRY_SECONDS = 300.0
 
 
 def _checked(width: int, height: int) -> ImageSize | None:
@@ -118,9 +116,11 @@ def fetch_image_size(url: str, cache_root: Path | None, *, offline: bool) -> Ima
     """The size of the image at `url`: from the fetch cache, else (online) fetched and cached.
 
     Returns None, with the reason logged, when the image cannot be had or read: the theme then
-    leaves it out rather than guess a box that would distort it.
+    leaves it out rather than guess a box that would distort it. Raises HostUnreachable when
+    its host cannot be reached at all (no address, refused, silent).
     """
     from digest.sources.fetch import FetchSettings, fetch
+    from digest.sources.fetch.policy import HostUnreachable
     from digest.sources.fetch.settings import CACHE_FOLDER, MAX_IMAGE_BYTES
 
     cache_dir = cache_root / CACHE_FOLDER if cache_root is not None else None
@@ -134,6 +134,8 @@ def fetch_image_size(url: str, cache_root: Path | None, *, offline: bool) -> Ima
     )
     try:
         result = fetch(url, settings=settings)
+    except HostUnreachable:
+        raise
     except SourceError as error:
         log.info("image size unknown: %s", error)
         return None
@@ -144,9 +146,40 @@ def fetch_image_size(url: str, cache_root: Path | None, *, offline: bool) -> Ima
 
 
 def with_image_sizes(
-    articles: list[SourcedArticle], cache_root: Path | None, *, offline: bool = False
+    articles: list[SourcedArticle],
+    cache_root: Path | None,
+    *,
+    offline: bool = False,
+    cache: BuildCache | None = None,
 ) -> list[SourcedArticle]:
-    """Articles whose image has no known size get one from its bytes, where it can be had."""
+    """Articles whose image has no known size get one from its bytes, where it can be had.
+
+    A host that cannot be reached is tried once per build, not once per image; with a `cache`
+    (the preview's), a size is looked up once per RETRY_SECONDS, so an unreachable image host
+    costs one wait, not one per rebuild.
+    """
+    from digest.sources.fetch.policy import HostUnreachable
+
+    dead_hosts: set[str] = set()
+
+    def look_up(url: str) -> ImageSize | None:
+        host = urlsplit(url).hostname or ""
+        if host in dead_hosts:
+            return None
+        try:
+            return fetch_image_size(url, cache_root, offline=offline)
+        except HostUnreachable as error:
+            log.info("image size unknown: %s", error)
+            dead_hosts.add(host)
+            return None
+
+    def size_of(url: str) -> ImageSize | None:
+        if cache is None:
+            return look_up(url)
+        # Keyed on the time window too: a failure is retried in the next window.
+        window = int(time.monotonic() // RETRY_SECONDS)
+        return cache.images.get(("image", url, offline, window), lambda: look_up(url))
+
     measured = []
     for item in articles:
         article, overrides = item.article, item.overrides
@@ -155,7 +188,7 @@ def with_image_sizes(
         own = overrides.image is None or overrides.image == article.image
         known = known or (own and article.image_width and article.image_height)
         if image and image.lower().startswith("https://") and not known:
-            size = fetch_image_size(image, cache_root, offline=offline)
+            size = size_of(image)
             if size is not None:
                 overrides = replace(overrides, image_width=size.width, image_height=size.height)
                 item = replace(item, overrides=overrides)

@@ -7,22 +7,33 @@ so `--offline` works.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import Any
 
 from digest.errors import SourceError
 from digest.sources.fetch.cache import cache_key, read_cache, write_cache
-from digest.sources.fetch.http import fetch_network
-from digest.sources.fetch.policy import (
-    address_problem,
-    check_url,
-    literal_address,
-    parse_ipv4_number,
-    resolve,
-    resolve_all,
-)
 from digest.sources.fetch.settings import USER_AGENT, FetchResult, FetchSettings
 
 log = logging.getLogger(__name__)
+# The address policy and the HTTP client (sockets, TLS) load on first use: a build of local
+# files names the fetch settings but never fetches, and should not pay for them.
+_LAZY = {
+    "address_problem": "policy",
+    "check_url": "policy",
+    "literal_address": "policy",
+    "parse_ipv4_number": "policy",
+    "resolve": "policy",
+    "resolve_all": "policy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 # --- the entry point -----------------------------------------------------------------------
 
@@ -39,6 +50,8 @@ def fetch(url: str, *, settings: FetchSettings | None = None) -> FetchResult:
     if settings.offline:
         where = f" in {settings.cache_dir}" if settings.cache_dir else ""
         raise SourceError(f"{url}: not in the cache{where}, and offline mode is on")
+    from digest.sources.fetch.http import fetch_network
+
     result = fetch_network(url, settings)
     if settings.cache_dir is not None:
         write_cache(settings.cache_dir, result)

@@ -21,7 +21,14 @@ from urllib.parse import urljoin
 from digest.config.access import HostAllowList
 from digest.errors import SourceError
 from digest.sources.fetch.deadline import Deadline, DeadlineSocket, connect
-from digest.sources.fetch.policy import IPAddress, Target, listed, parse_url, resolve_all
+from digest.sources.fetch.policy import (
+    HostUnreachable,
+    IPAddress,
+    Target,
+    listed,
+    parse_url,
+    resolve_all,
+)
 from digest.sources.fetch.settings import (
     ACCEPT,
     IMAGE_ACCEPT,
@@ -209,7 +216,11 @@ def _request(
     except SourceError:
         raise
     except (OSError, http.client.HTTPException) as error:
-        raise SourceError(f"{url}: {_describe(error, deadline)}") from None
+        unreachable = isinstance(error, TimeoutError) or (
+            isinstance(error, OSError) and error.errno in _UNREACHABLE
+        )
+        kind = HostUnreachable if unreachable else SourceError
+        raise kind(f"{url}: {_describe(error, deadline)}") from None
     finally:
         connection.close()
         if sock is not None:

@@ -12,6 +12,12 @@ from digest.config.access import HostAllowList
 from digest.errors import SourceError
 from digest.sources.fetch.settings import ALLOWED_SCHEMES, DEFAULT_PORTS
 
+
+class HostUnreachable(SourceError):
+    """The host cannot be reached at all (no address, refused, silent): another URL on the
+    same host would fail the same way, so callers fetching many may skip the rest."""
+
+
 NOTHING_ALLOWED = HostAllowList()
 
 # The well-known NAT64 prefixes translate to IPv4 inside the operator's network, so an
@@ -172,7 +178,7 @@ def resolve_all(
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise SourceError(f"{host}: the name does not resolve ({error})") from None
+        raise HostUnreachable(f"{host}: the name does not resolve ({error})") from None
     addresses: list[IPAddress] = []
     for family, _type, _proto, _name, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -180,7 +186,7 @@ def resolve_all(
         text = str(sockaddr[0]).split("%", 1)[0]
         addresses.append(ipaddress.ip_address(text))
     if not addresses:
-        raise SourceError(f"{host}: the name has no IP address")
+        raise HostUnreachable(f"{host}: the name has no IP address")
     # Every address must pass: a name that resolves to one public and one private address
     # would otherwise let the attacker pick which one the connection uses.
     for address in addresses:
