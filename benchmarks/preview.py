@@ -41,35 +41,64 @@ TIMEOUT_S = 10.0
 SECTIONS = ("Diplomacy", "Economy", "Climate", "World")
 EDITS = ("summary", "title", "source")
 TICKER_PAGE = "greenwatch-nato-ukraine.txt"  # the sample page with a ticker block
+REAL_STORIES = ROOT.parent / "shared" / "realworld" / "summaries" / "cnn-dev.jsonl"
 
 
 def make_publication(folder: Path, count: int) -> Path:
-    """A copy of the sample publication with `count` stories, each from its own file."""
+    """A copy of the sample publication with `count` stories, each from its own file.
+
+    The stories are distinct real news stories (the CNN set in ../shared/realworld, headline
+    from the first highlight) when that data is here, as in a real edition; otherwise the
+    sample's few articles repeat, marked `keep = true` so the build does not drop them as
+    near-duplicates (and the checks then compare many same-news pairs: slower than real).
+    """
     shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("out", "editions", "articles"))
-    samples = sorted((SAMPLE / "articles").iterdir())
     (folder / "articles").mkdir()
+    stories = _real_stories(count)
+    samples = sorted((SAMPLE / "articles").iterdir())
     lines = ['subject = "Benchmark edition"', 'preheader = "Benchmark preheader"', ""]
     ticker = ""
     for number in range(1, count + 1):
-        sample = samples[(number - 1) % len(samples)]
-        name = f"story-{number:03d}{sample.suffix}"
-        shutil.copyfile(sample, folder / "articles" / name)
-        ticker = ticker or (name if sample.name == TICKER_PAGE else "")
+        if stories:
+            headline, paragraphs = stories[number - 1]
+            name = f"story-{number:03d}.md"
+            body = "\n\n".join(paragraphs)
+            front = f"---\ntitle: {json.dumps(headline)}\ndate: 2024-11-22 08:00\n---\n\n"
+            (folder / "articles" / name).write_text(front + body + "\n", encoding="utf-8")
+            about = headline
+        else:
+            sample = samples[(number - 1) % len(samples)]
+            name = f"story-{number:03d}{sample.suffix}"
+            shutil.copyfile(sample, folder / "articles" / name)
+            ticker = ticker or (name if sample.name == TICKER_PAGE else "")
+            about = sample.stem
         lines += [
             "[[articles]]",
             f'source = "../articles/{name}"',
-            f'title = "Benchmark headline number {number} about {sample.stem}"',
+            f"title = {json.dumps(f'Benchmark headline number {number} about {about}')}",
             f'url = "https://www.greenwatch.example/story/{number}"',
             f'section = "{SECTIONS[number % len(SECTIONS)]}"',
-            "keep = true",  # the sample's stories repeat: keep the build from dropping them
-            "",
         ]
+        lines += ([] if stories else ["keep = true"]) + [""]
     if ticker:
         lines += ["[[ticker]]", f'source = "../articles/{ticker}"', ""]
     edition = folder / "editions" / "2024-11-22.toml"
     edition.parent.mkdir(parents=True)
     edition.write_text("\n".join(lines), encoding="utf-8")
     return edition
+
+
+def _real_stories(count: int) -> list[tuple[str, list[str]]]:
+    """`count` distinct (headline, paragraphs) news stories, or [] when the data is absent."""
+    if not REAL_STORIES.is_file():
+        print(f"note: {REAL_STORIES} not found; the sample's articles are repeated instead")
+        return []
+    stories = []
+    with REAL_STORIES.open(encoding="utf-8") as lines:
+        for line in lines:
+            story = json.loads(line)
+            stories.append((story["highlights"][0].strip(), story["paragraphs"]))
+    return stories[:count] if len(stories) >= count else []
 
 
 def editor(edition: Path, kind: str) -> Callable[[int], str | None]:

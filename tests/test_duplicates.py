@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from digest.edition.arrange import Selected, arrange
 from digest.edition.duplicates import profile, same_news
 from digest.models import Article, ArticleOverrides, TickerItem
@@ -95,36 +92,3 @@ def test_ticker_item_telling_an_articles_news_goes() -> None:
     edition = _arrange(ARTICLES[:1], ticker)
     assert [item.text for item in edition.ticker] == ["Rain"]
     assert edition.dropped[0].duplicate_of == ARTICLES[0].article.title
-
-
-# A small vocabulary, with names, numbers and an acronym, so random stories often overlap.
-WORDS = ["Sudan", "war", "attacks", "World", "Bank", "WB", "4.1%", "growth", "Dhaka", "air",
-         "exports", "record", "talks", "NATO", "Ukraine", "meet", "rise", "cuts"]  # fmt: skip
-
-
-@given(
-    st.lists(
-        st.tuples(
-            st.lists(st.sampled_from(WORDS), min_size=1, max_size=6),
-            st.lists(st.sampled_from(WORDS), max_size=12),
-        ),
-        max_size=12,
-    )
-)
-def test_the_word_index_finds_every_pair_comparing_all_would(
-    texts: list[tuple[list[str], list[str]]],
-) -> None:
-    from digest.edition.arrange import same_news_pairs, tell_same_news
-    from digest.models import Story
-
-    stories = [
-        Story(" ".join(title), " ".join(summary), None, "News", None, None, None, "", None, "")
-        for title, summary in texts
-    ]
-    everything = [
-        (earlier, later)
-        for later in range(len(stories))
-        for earlier in range(later)
-        if tell_same_news(stories[earlier], stories[later])
-    ]
-    assert same_news_pairs(stories) == everything

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from digest.edition.duplicates import NewsIndex, Profile, first_match, profile, same_news
+from digest.edition.duplicates import Profile, first_match, profile, same_story_texts
 from digest.models import Article, ArticleOverrides, Dropped, Edition, Section, Story, TickerItem
 from digest.summarize import normalize_headline
 
@@ -96,42 +96,19 @@ def story_profile(story: Story) -> Profile:
     return profile(f"{story.title} {story.summary}")
 
 
-@dataclass(frozen=True, slots=True)
-class StoryNews:
-    """A story's headline alone, and its headline with its summary, as weighted words."""
-
-    title: Profile
-    whole: Profile
-
-
-def story_news(story: Story) -> StoryNews:
-    """The two profiles two stories are compared on."""
-    return StoryNews(profile(story.title), story_profile(story))
-
-
-def same_story_news(earlier: StoryNews, later: StoryNews) -> bool:
-    """True when either headline is told within the other story (its headline and summary)."""
-    return same_news(later.title, earlier.whole) or same_news(later.whole, earlier.title)
-
-
 def tell_same_news(earlier: Story, later: Story) -> bool:
     """True when either headline is told within the other story (its headline and summary)."""
-    return same_story_news(story_news(earlier), story_news(later))
+    return same_story_texts(earlier.title, earlier.summary, later.title, later.summary)
 
 
 def same_news_pairs(stories: Sequence[Story]) -> list[tuple[int, int]]:
     """(earlier, later) positions of every two stories that tell the same news."""
-    index = NewsIndex()
-    news = [story_news(story) for story in stories]
-    pairs = []
-    for number, item in enumerate(news):
-        pairs += [
-            (earlier, number)
-            for earlier in index.candidates(item.whole)
-            if same_story_news(news[earlier], item)
-        ]
-        index.add(number, item.whole)
-    return pairs
+    return [
+        (earlier, later)
+        for later in range(len(stories))
+        for earlier in range(later)
+        if tell_same_news(stories[earlier], stories[later])
+    ]
 
 
 def drop_repeated_stories(
@@ -139,28 +116,16 @@ def drop_repeated_stories(
 ) -> tuple[list[Story], list[Dropped]]:
     """Drop a story telling the same news as an earlier one (never the lead or a kept one)."""
     kept: list[Story] = []
-    kept_news: list[StoryNews] = []
-    index = NewsIndex()
     dropped: list[Dropped] = []
     for story, editor_keeps in zip(stories, keep, strict=True):
-        news = story_news(story)
         match = None
         if not (editor_keeps or story.lead):
-            match = next(
-                (
-                    kept[number].title
-                    for number in index.candidates(news.whole)
-                    if same_story_news(kept_news[number], news)
-                ),
-                None,
-            )
+            match = next((k.title for k in kept if tell_same_news(k, story)), None)
         if match is not None:
             reason = f"same news as the article {match!r}"
             dropped.append(Dropped("article", story.title, reason, story.source, match))
             continue
-        index.add(len(kept), news.whole)
         kept.append(story)
-        kept_news.append(news)
     return kept, dropped
 
 

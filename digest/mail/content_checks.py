@@ -8,6 +8,7 @@ that still tell the same news (the build drops such repeats unless the editor ke
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import date
 
@@ -20,6 +21,8 @@ from digest.summarize.cleanup import is_boilerplate, is_debris
 
 # A summary shorter than this tells the reader next to nothing (a fragment, a byline).
 MIN_SUMMARY_CHARS = 60
+# Summaries judged, remembered between the preview's rebuilds.
+SUMMARY_CACHE = 4_096
 # Summaries quoted in a finding are cut to this many characters.
 EXCERPT_CHARS = 60
 
@@ -36,7 +39,7 @@ def _summary_checks(edition: Edition) -> Iterator[Finding]:
     """Summaries that are page furniture, or too short to tell the story."""
     for story in edition.stories:
         summary = story.summary.strip()
-        if is_debris(summary) or any(is_boilerplate(s) for s in split_sentences(summary)):
+        if is_page_furniture(summary):
             yield Finding(
                 "warning",
                 "summary-boilerplate",
@@ -50,6 +53,13 @@ def _summary_checks(edition: Edition) -> Iterator[Finding]:
                 f"the summary of {story.title!r} has {len(summary)} characters "
                 f"(under {MIN_SUMMARY_CHARS}); set `summary` in the edition",
             )
+
+
+@functools.lru_cache(maxsize=SUMMARY_CACHE)
+def is_page_furniture(summary: str) -> bool:
+    """True for a summary that is debris or holds a boilerplate sentence (remembered: the
+    preview checks the same summaries on every rebuild)."""
+    return is_debris(summary) or any(is_boilerplate(s) for s in split_sentences(summary))
 
 
 def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
