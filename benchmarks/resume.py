@@ -23,7 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.recipients import SECRET, publication, write_list  # noqa: E402
+# The sibling script, imported by its folder: pysbd (a bench extra) installs a package named
+# `benchmarks` that would shadow this folder.
+from recipients import SECRET, publication, write_list  # noqa: E402
+
 from tests.sink import free_port, wait_for_port  # noqa: E402
 
 RECIPIENTS = 100_000

@@ -30,15 +30,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.recipients import SECRET, publication, write_list  # noqa: E402
+# The sibling script, imported by its folder: pysbd (a bench extra) installs a package named
+# `benchmarks` that would shadow this folder.
+from recipients import SECRET, publication, write_list  # noqa: E402
+
 from digest.build import build_in_memory  # noqa: E402
 from digest.config import load_edition  # noqa: E402
 from digest.delivery.journal import Journal  # noqa: E402
 from digest.delivery.options import SendOptions, SendSummary  # noqa: E402
-from digest.delivery.personalize import UNSUBSCRIBE_URL_MARKER, prepare  # noqa: E402
+from digest.delivery.personalize import prepare  # noqa: E402
 from digest.delivery.recipients import Recipient  # noqa: E402
 from digest.delivery.send import send_edition  # noqa: E402
 from digest.delivery.transports.smtp import SmtpSettings, SmtpTransport  # noqa: E402
+from digest.mail.personal import Markers  # noqa: E402
 from tests import sink  # noqa: E402
 
 RTT_MS = 5.0
@@ -64,8 +68,9 @@ class Edition:
     root: Path
     edition: Path
     subject: str
-    text: str
+    text: str  # the bodies with the build's merge markers, as `digest send` gets them
     html: str
+    markers: Markers
     size: int
 
 
@@ -73,20 +78,29 @@ def sample_edition(folder: Path, port: int) -> Edition:
     """Build the sample edition (a private copy that sends to 127.0.0.1:port)."""
     edition_path = publication(folder, port)
     loaded = load_edition(edition_path)
-    built = build_in_memory(loaded, unsubscribe_url=UNSUBSCRIBE_URL_MARKER)
+    built = build_in_memory(loaded)
+    assert built.personal is not None
+    personal = built.personal
     personalizer = prepare(
         loaded.publication,
         edition_key="2024-11-22",
         subject=built.edition.subject,
-        text=built.digest.text,
-        html=built.digest.html,
+        text=personal.text,
+        html=personal.html,
         date=DATE,
         secret=SECRET.encode(),
         available_fields={"email", "name"},
+        markers=personal.markers,
     )
     size = len(personalizer.render(Recipient("reader0000000@example.org", "Reader")))
     return Edition(
-        loaded.root, edition_path, built.edition.subject, built.digest.text, built.digest.html, size
+        loaded.root,
+        edition_path,
+        built.edition.subject,
+        personal.text,
+        personal.html,
+        personal.markers,
+        size,
     )
 
 
@@ -110,6 +124,7 @@ def naive(port: int, edition: Edition, count: int) -> float:
         date=DATE,
         secret=SECRET.encode(),
         available_fields={"email", "name"},
+        markers=edition.markers,
     )
     recipients = people(count)
     started = time.perf_counter()
@@ -139,6 +154,7 @@ def in_process(
             journal,
             SendOptions(date=DATE, connections=connections),
             environ=ENV,
+            markers=edition.markers,
         )
         elapsed = time.perf_counter() - started
     assert summary.sent == count, summary
