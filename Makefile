@@ -5,19 +5,29 @@ BIN := $(VENV)/bin
 SAMPLE := samples/greenwatch/editions/2024-11-22.toml
 SAMPLE_OUT := samples/greenwatch/out/2024-11-22
 
-.PHONY: run test lint bench clean catalogs train-summarizer
+.PHONY: run test test-latest lint lock bench clean catalogs train-summarizer
+
+# Installs are reproducible: `make run` and `make test` install the exact versions (with
+# hashes) in requirements/*.txt, made from pyproject.toml's ranges by `make lock`.
+# `make test-latest` runs the suite against the newest versions those ranges allow, in a
+# venv of its own, so an upstream release that breaks us shows without blocking anyone.
+LOCKS := requirements
+LOCK_TOOL := uv==0.13.9
+LATEST := .venv-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Stamps re-run the install whenever pyproject.toml changes.
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed-run: pyproject.toml $(LOCKS)/run.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCKS)/run.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCKS)/test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCKS)/test.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
@@ -29,6 +39,24 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/pytest
 
+# The newest versions pyproject.toml allows, not the locked ones: shows upstream breakage early.
+test-latest:
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/pip install --quiet --upgrade pip
+	$(LATEST)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	$(LATEST)/bin/pytest
+
+# Refreshes the lock files from pyproject.toml's ranges (newest allowed versions, with hashes).
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet $(LOCK_TOOL)
+	mkdir -p $(LOCKS)
+	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 \
+		--quiet -o $(LOCKS)/run.txt
+	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 \
+		--extra test --quiet -o $(LOCKS)/test.txt
+	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 \
+		--extra test --extra bench --extra train --quiet -o $(LOCKS)/bench.txt
+
 # The style holds at every commit: .ci/run runs this before the tests.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -37,7 +65,8 @@ lint: $(VENV)/.installed-test
 
 # Speed, size and quality figures; each script prints a table.
 bench: $(VENV)/.installed-test
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCKS)/bench.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/preview.py
 	$(BIN)/python benchmarks/startup.py
@@ -50,8 +79,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/recipients.py
 	$(BIN)/python benchmarks/resume.py
 
-# The theme's message catalogs: .po (edited by translators) -> .mo (shipped). Deterministic:
-# the same .po files give the same bytes, and tests/test_i18n.py fails when a .mo is stale.
+# The theme's message catalogs: .po (edited by translators) -> .mo (shipped).
+# tests/test_theme.py fails when a .mo translates differently from its .po (compared as
+# parsed messages, so the compiler version it records never matters).
 LOCALE := templates/default/locale
 catalogs: $(VENV)/.installed-test
 	$(BIN)/pybabel compile --domain digest --directory $(LOCALE) --statistics
@@ -59,8 +89,9 @@ catalogs: $(VENV)/.installed-test
 # Rebuilds digest/summarize/learned_weights.json from ../shared/realworld/summaries/cnn-train.jsonl.gz;
 # the same data gives the same file, byte for byte (`git diff` shows nothing).
 train-summarizer: $(VENV)/.installed-test
-	$(BIN)/pip install --quiet -e '.[test,train]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCKS)/bench.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python benchmarks/train_summarizer.py
 
 clean:
-	rm -rf $(VENV) samples/greenwatch/out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) samples/greenwatch/out .pytest_cache .mypy_cache .ruff_cache

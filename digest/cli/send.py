@@ -43,6 +43,16 @@ SEND_HELP = "\n\n".join(
 )
 
 
+JournalOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--journal",
+        help="The send journal; the default is <publication>/.digest/journal.sqlite.",
+        show_default=False,
+    ),
+]
+
+
 @app.command(help=SEND_HELP)
 def send(
     edition: EditionArgument,
@@ -110,14 +120,7 @@ def send(
             "only duplicate a reader can get) or skip (never).",
         ),
     ] = "resend",
-    journal: Annotated[
-        Path | None,
-        typer.Option(
-            "--journal",
-            help="The send journal; the default is <publication>/.digest/journal.sqlite.",
-            show_default=False,
-        ),
-    ] = None,
+    journal: JournalOption = None,
     smtp_host: Annotated[
         str | None,
         typer.Option(help="Override \\[delivery] host.", show_default=False),
@@ -268,14 +271,7 @@ STATUS_HELP = "\n\n".join(
 @app.command(help=STATUS_HELP)
 def status(
     edition: EditionArgument,
-    journal: Annotated[
-        Path | None,
-        typer.Option(
-            "--journal",
-            help="The send journal; the default is <publication>/.digest/journal.sqlite.",
-            show_default=False,
-        ),
-    ] = None,
+    journal: JournalOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the status as JSON, every address listed.")
     ] = False,
