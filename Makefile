@@ -46,15 +46,16 @@ test-latest:
 	$(LATEST)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
 	$(LATEST)/bin/pytest
 
-# Refreshes the lock files from pyproject.toml's ranges (newest allowed versions, with hashes).
+# Refreshes the lock files from pyproject.toml's ranges, with hashes: pins still allowed are
+# kept, so adding a dependency changes only its lines; `make lock UPGRADE=1` takes the newest.
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet $(LOCK_TOOL)
 	mkdir -p $(LOCKS)
-	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml $(if $(UPGRADE),--upgrade) --generate-hashes --python-version 3.11 \
 		--quiet -o $(LOCKS)/run.txt
-	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml $(if $(UPGRADE),--upgrade) --generate-hashes --python-version 3.11 \
 		--extra test --quiet -o $(LOCKS)/test.txt
-	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml $(if $(UPGRADE),--upgrade) --generate-hashes --python-version 3.11 \
 		--extra test --extra bench --extra train --quiet -o $(LOCKS)/bench.txt
 
 # The style holds at every commit: .ci/run runs this before the tests.
