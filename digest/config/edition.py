@@ -14,6 +14,9 @@ from digest.config.publication import Publication, StrictModel, check_link, chec
 
 # Wider or taller than this is not an image for an email (the column is 600 px).
 MAX_IMAGE_SIDE = 10_000
+# An edition's identity names files and keys (out/<id>/, the journal, Message-IDs, the archive),
+# so it is a plain file-name part: letters, digits, '.', '_' and '-', not starting with a dot.
+EDITION_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$"
 
 
 class ArticleEntry(StrictModel):
@@ -116,6 +119,8 @@ class EditionFile(StrictModel):
         extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True
     )
 
+    # The edition's identity when its file name should not be (default: the file's stem).
+    id: Annotated[str, Field(pattern=EDITION_ID_PATTERN)] | None = None
     date: dt.date | None = None
     subject: str | None = None
     preheader: str | None = None
@@ -146,6 +151,12 @@ class LoadedEdition(BaseModel):
     date: dt.date
     edition_path: Path
     root: Path  # the publication's folder (where digest.toml is)
+
+    @property
+    def identity(self) -> str:
+        """What names this edition everywhere: its `id =`, else its file's stem. Not its date:
+        two editions can share a date (a morning and an evening edition)."""
+        return self.edition.id or self.edition_path.stem
 
     def resolve(self, relative: str) -> Path:
         """A path named in the edition file, relative to that file."""
