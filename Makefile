@@ -83,7 +83,7 @@ bench: $(VENV)/.installed-test
 # The theme's message catalogs: .po (edited by translators) -> .mo (shipped).
 # tests/test_theme.py fails when a .mo translates differently from its .po (compared as
 # parsed messages, so the compiler version it records never matters).
-LOCALE := templates/default/locale
+LOCALE := templates/locale
 catalogs: $(VENV)/.installed-test
 	$(BIN)/pybabel compile --domain digest --directory $(LOCALE) --statistics
 

@@ -50,3 +50,11 @@ def screenshot_path(*parts: str) -> Path:
     path = OUTPUT.joinpath(*parts)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+SCRIPTS = Path(__file__).resolve().parent / "js"
+# Every visible piece of text (image alt text and list bullets too) with its colour, the
+# colour actually behind it and the WCAG ratio between them.
+CONTRAST_SCRIPT = (SCRIPTS / "contrast.js").read_text(encoding="utf-8")
+# The narrowest column any text runs in, and how far the page scrolls sideways.
+COLUMNS_SCRIPT = (SCRIPTS / "columns.js").read_text(encoding="utf-8")

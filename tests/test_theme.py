@@ -24,14 +24,16 @@ from digest.mail.theme import DARK_CARD, MIN_CONTRAST, contrast_ratio, image_box
 from .conftest import MINIMAL_PUBLICATION, PublicationFactory
 
 runner = CliRunner()
-THEME = Path(__file__).resolve().parent.parent / "templates" / "default"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+THEMES = ("briefing", "classic")
+THEME = TEMPLATES / "briefing"
 GETTEXT_CALL = re.compile(r"""_\("((?:[^"\\]|\\.)*)\"""")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def template_strings() -> set[str]:
     found: set[str] = set()
-    for path in THEME.rglob("*.j2"):
+    for path in TEMPLATES.rglob("*.j2"):
         found |= set(GETTEXT_CALL.findall(path.read_text(encoding="utf-8")))
     return found
 
@@ -155,29 +157,45 @@ def test_unknown_block_in_a_publication_template_names_the_file(
     assert "Traceback" not in result.output
 
 
-def test_theme_export_copies_templates_and_never_overwrites(tmp_path: Path) -> None:
+@pytest.mark.parametrize("theme", THEMES)
+def test_theme_export_copies_templates_and_never_overwrites(tmp_path: Path, theme: str) -> None:
     target = tmp_path / "templates"
-    first = runner.invoke(app, ["theme", "export", str(target)])
+    folder = TEMPLATES / theme
+    first = runner.invoke(app, ["theme", "export", str(target), "--theme", theme])
     assert first.exit_code == 0, first.output
     copied = sorted(p.relative_to(target).as_posix() for p in target.rglob("*.j2"))
-    assert copied == sorted(p.relative_to(THEME).as_posix() for p in THEME.rglob("*.j2"))
+    assert copied == sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.j2"))
     (target / "digest.txt.j2").write_text("mine", encoding="utf-8")
-    again = runner.invoke(app, ["theme", "export", str(target)])
+    again = runner.invoke(app, ["theme", "export", str(target), "--theme", theme])
     assert again.exit_code == ExitCode.CONFIG and "--force" in again.output
     assert (target / "digest.txt.j2").read_text(encoding="utf-8") == "mine"
-    forced = runner.invoke(app, ["theme", "export", str(target), "--force"])
+    forced = runner.invoke(app, ["theme", "export", str(target), "--force", "--theme", theme])
     assert forced.exit_code == 0
-    assert (target / "digest.txt.j2").read_bytes() == (THEME / "digest.txt.j2").read_bytes()
+    assert (target / "digest.txt.j2").read_bytes() == (folder / "digest.txt.j2").read_bytes()
 
 
+def test_theme_export_defaults_to_briefing_and_names_unknown_themes(tmp_path: Path) -> None:
+    plain = runner.invoke(app, ["theme", "export", str(tmp_path / "a")])
+    assert plain.exit_code == 0, plain.output
+    exported = (tmp_path / "a" / "digest.mjml.j2").read_bytes()
+    assert exported == (THEME / "digest.mjml.j2").read_bytes()
+    wrong = runner.invoke(app, ["theme", "export", str(tmp_path / "b"), "--theme", "fancy"])
+    assert wrong.exit_code == ExitCode.CONFIG and "briefing, classic" in wrong.output
+
+
+@pytest.mark.parametrize("theme", THEMES)
 def test_structure_intro_contents_sponsor_number_and_read_more(
-    make_publication: PublicationFactory,
+    make_publication: PublicationFactory, theme: str
 ) -> None:
-    publication = MINIMAL_PUBLICATION.replace(
-        "[brand]",
-        'issue_numbers = true\nfirst_issue = 100\nsubject_template = "No. {issue}: {lead}"\n'
-        "[brand]",
+    publication = (
+        MINIMAL_PUBLICATION.replace(
+            "[brand]",
+            'issue_numbers = true\nfirst_issue = 100\nsubject_template = "No. {issue}: {lead}"\n'
+            "[brand]",
+        )
+        + f'[theme]\nname = "{theme}"\ncontents = true\nread_more = true\n'
     )
+
     edition = make_publication(
         """
         intro = "Hello **readers**: [explainer](https://example.org/x) <script>x()</script>"
@@ -207,6 +225,7 @@ def test_structure_intro_contents_sponsor_number_and_read_more(
     assert "<strong>readers</strong>" in html and "<script>" not in html
     assert "Hello readers: explainer (https://example.org/x)" in text
     assert 'href="#s1"' in html and 'id="s1"' in html and "In this edition" in html
+    assert '<a name="s1" id="s1"' in html  # Gmail web, Outlook and Yahoo follow `name`
     assert "Read more at reuters.com" in html  # names the outlet, not only an aria-label
     sponsor_at = html.index("Paid partner")
     assert html.index("Second") < sponsor_at  # after the World section's stories
