@@ -7,6 +7,8 @@ Playwright is missing (CI installs Chromium so these run there).
 from __future__ import annotations
 
 import shutil
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,3 +60,21 @@ SCRIPTS = Path(__file__).resolve().parent / "js"
 CONTRAST_SCRIPT = (SCRIPTS / "contrast.js").read_text(encoding="utf-8")
 # The narrowest column any text runs in, and how far the page scrolls sideways.
 COLUMNS_SCRIPT = (SCRIPTS / "columns.js").read_text(encoding="utf-8")
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG of the given size (grey), for serving images to the page."""
+    row = b"\x00" + b"\x80\x80\x80" * width
+    raw = row * height
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

@@ -4,8 +4,6 @@ desktop widths, dark mode, right to left, and no English left in other languages
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ from digest.build import build
 from digest.mail.render import PREVIEW_CHARS, PREVIEW_FILLER
 from digest.mail.theme import DARK_CARD, DARK_TEXT, MIN_CONTRAST, contrast_ratio
 
-from .browser import COLUMNS_SCRIPT, CONTRAST_SCRIPT, screenshot_path
+from .browser import COLUMNS_SCRIPT, CONTRAST_SCRIPT, png, screenshot_path
 from .conftest import MINIMAL_PUBLICATION, PublicationFactory
 
 PHONE, DESKTOP = 375, 1024
@@ -44,24 +42,6 @@ ENGLISH_STRINGS = (
 def built_sample(sample_copy: Path) -> Path:
     _, files = build(sample_copy / "editions" / "2024-11-22.toml")
     return files["html"]
-
-
-def png(width: int, height: int) -> bytes:
-    """A real PNG of the given size (grey), for serving images to the page."""
-    row = b"\x00" + b"\x80\x80\x80" * width
-    raw = row * height
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 def open_page(
