@@ -36,7 +36,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from build import make_edition  # noqa: E402
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, COLUMNS_SCRIPT, CONTRAST_SCRIPT, png  # noqa: E402
+from tests.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    COLUMNS_SCRIPT,
+    CONTRAST_SCRIPT,
+    serve_images,
+)
 
 SAMPLE = ROOT / "samples" / "greenwatch"
 NODE = ROOT / "benchmarks" / "node"
@@ -111,19 +117,7 @@ def built(edition: Path) -> tuple[Path, int]:
 def open_page(browser: Any, html: Path, width: int, scheme: str = "light") -> Any:
     """The email in a page, every image served at the size its attributes promise."""
     page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
-    boxes = {
-        src: (int(w), int(h))
-        for src, w, h in re.findall(
-            r'<img[^>]*?src="([^"]+)"[^>]*?width="(\d+)" height="(\d+)"',
-            html.read_text(encoding="utf-8"),
-        )
-    }
-    page.route(
-        "http*://**/*",
-        lambda route: route.fulfill(
-            status=200, content_type="image/png", body=png(*boxes.get(route.request.url, (2, 2)))
-        ),
-    )
+    serve_images(page, html, scale=1)
     page.goto(html.as_uri())
     page.wait_for_load_state("load")
     return page

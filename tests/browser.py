@@ -6,6 +6,7 @@ Playwright is missing (CI installs Chromium so these run there).
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import zlib
@@ -77,4 +78,22 @@ def png(width: int, height: int) -> bytes:
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
+    )
+
+
+def serve_images(page: Any, html: Path, scale: int = 2) -> None:
+    """Answer every image request of `page` with a PNG of the size the email's attributes
+    promise for it (times `scale`, as photos are larger than their box)."""
+    boxes = {
+        src: (int(width) * scale, int(height) * scale)
+        for src, width, height in re.findall(
+            r'<img[^>]*?src="([^"]+)"[^>]*?width="(\d+)" height="(\d+)"',
+            html.read_text(encoding="utf-8"),
+        )
+    }
+    page.route(
+        "http*://**/*",
+        lambda route: route.fulfill(
+            status=200, content_type="image/png", body=png(*boxes.get(route.request.url, (2, 2)))
+        ),
     )

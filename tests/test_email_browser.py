@@ -13,7 +13,7 @@ from digest.build import build
 from digest.mail.render import PREVIEW_CHARS, PREVIEW_FILLER
 from digest.mail.theme import DARK_CARD, DARK_TEXT, MIN_CONTRAST, contrast_ratio
 
-from .browser import COLUMNS_SCRIPT, CONTRAST_SCRIPT, png, screenshot_path
+from .browser import COLUMNS_SCRIPT, CONTRAST_SCRIPT, screenshot_path, serve_images
 from .conftest import MINIMAL_PUBLICATION, PublicationFactory
 
 PHONE, DESKTOP = 375, 1024
@@ -31,6 +31,7 @@ ENGLISH_STRINGS = (
     "Read more",
     "Sponsored",
     "Top story",
+    "Learn more",
     "Unsubscribe",
     "View in your browser",
     "No.",
@@ -50,22 +51,7 @@ def open_page(
     """The email in a page; remote images blocked (as mail clients do) unless `images`."""
     page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
     if images:
-        # Serve each image at the pixel size its attributes promise (scaled 2x, as photos are).
-        boxes = {
-            src: (int(w) * 2, int(h) * 2)
-            for src, w, h in re.findall(
-                r'<img[^>]*?src="([^"]+)"[^>]*?width="(\d+)" height="(\d+)"',
-                html.read_text(encoding="utf-8"),
-            )
-        }
-        page.route(
-            "http*://**/*",
-            lambda route: route.fulfill(
-                status=200,
-                content_type="image/png",
-                body=png(*boxes.get(route.request.url, (2, 2))),
-            ),
-        )
+        serve_images(page, html)
     else:
         page.route("http*://**/*", lambda route: route.abort())
     page.goto(html.as_uri())
@@ -239,20 +225,28 @@ def _language_edition(make_publication: PublicationFactory, language: str, zone:
     )
 
 
+@pytest.mark.parametrize("theme", ["briefing", "classic"])
 @pytest.mark.parametrize(("language", "zone"), [("de", "Europe/Berlin"), ("ar", "Asia/Dubai")])
 def test_other_languages_show_no_english_fixed_strings(
-    browser: Any, make_publication: PublicationFactory, language: str, zone: str
+    browser: Any, make_publication: PublicationFactory, language: str, zone: str, theme: str
 ) -> None:
-    _, files = build(_language_edition(make_publication, language, zone))
+    edition = _language_edition(make_publication, language, zone)
+    toml = edition.parent.parent / "digest.toml"
+    toml.write_text(toml.read_text() + f'[theme]\nname = "{theme}"\n', encoding="utf-8")
+    _, files = build(edition)
     page = open_page(browser, files["html"], PHONE)
     visible = page.evaluate("document.body.innerText")
+    role = page.evaluate(
+        "document.querySelector('[aria-roledescription]').getAttribute('aria-roledescription')"
+    )
+    assert role != "email", role
     assert page.evaluate("document.documentElement.lang") == language
     if language == "ar":
         assert page.evaluate("document.documentElement.dir") == "rtl"
         align = page.evaluate("getComputedStyle(document.querySelector('.ld div')).textAlign")
         assert align == "right"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
-    page.screenshot(path=screenshot_path("email", f"{language}-375.png"), full_page=True)
+    page.screenshot(path=screenshot_path("email", f"{theme}-{language}-375.png"), full_page=True)
     page.close()
     text_part = files["text"].read_text(encoding="utf-8")
     for english in ENGLISH_STRINGS:

@@ -30,7 +30,7 @@ INLINE_MARKER = "/* digest:inline */"
 STYLE_TAG = re.compile(r"<style\b([^>]*)>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 # The themes name the body's role description through the catalogs in this <meta>; MJML
 # writes aria-roledescription="email" in English whatever the language.
-ROLE_META = re.compile(r'<meta name="x-digest-roledescription" content="([^"<>]*)">\s*')
+ROLE_META = re.compile(r'<meta name="x-digest-roledescription" content="([^"<>]*)"\s*/?>\s*')
 MJML_ROLE = 'aria-roledescription="email"'
 # premailer's marker on the <style> blocks it was told to leave alone: needed while it runs,
 # meaningless (and invalid HTML) in the email.
