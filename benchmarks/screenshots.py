@@ -48,8 +48,8 @@ def main() -> None:
                 target = args.out / f"{theme}-{view}.png"
                 page.screenshot(path=str(target))
                 page.close()
-                size = f"{width}x{height}"
-                print(f"{theme:<10} | {view:<8} | {size:>9} | {target.stat().st_size:>7} | {target}")
+                size, written = f"{width}x{height}", target.stat().st_size
+                print(f"{theme:<10} | {view:<8} | {size:>9} | {written:>7} | {target}")
         browser.close()
 
 
