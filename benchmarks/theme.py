@@ -22,11 +22,8 @@ import argparse
 import json
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import tomllib
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +40,16 @@ from tests.browser import (  # noqa: E402
     CONTRAST_SCRIPT,
     serve_images,
 )
+from tests.judges import (  # noqa: E402
+    NODE,
+    axe_violations,
+    caniemail_figures,
+    html_validate,
+    mjml_strict,
+    spamassassin,
+)
 
 SAMPLE = ROOT / "samples" / "greenwatch"
-NODE = ROOT / "benchmarks" / "node"
 PHONE, DESKTOP = 375, 600
 SMALL, LARGE = 5, 30
 # The bars (issue 23): measured here, the same numbers the closing note quotes.
@@ -54,41 +58,7 @@ HEIGHT_RATIO_MAX = 0.7
 MIN_TEXT_COLUMN_PX = 280
 MIN_CONTRAST = 4.5
 BYTES_PER_STORY_MAX = 1300
-# The clients the lint bar names: none unsupported here (less accepted enhancements)...
-STRICT_CLIENTS = (
-    "gmail.*",
-    "apple-mail.*",
-    "outlook.macos",
-    "samsung-email.android",
-)
-# ...and here only the documented progressive enhancements.
-ENHANCED_CLIENTS = ("outlook.windows", "yahoo.*")
 LEAD_SELECTOR = {"briefing": "h2.lh", "classic": ".ld h2"}
-# html-validate rules that judge HTML written for browsers, not for mail clients: email
-# needs presentational attributes (width, bgcolor, align), tables for layout, `<a name>`
-# targets and MSO conditional comments; and matters of taste (the doctype's case).
-HTML_VALIDATE_CONFIG = {
-    "extends": ["html-validate:recommended"],
-    "rules": {
-        "no-deprecated-attr": "off",
-        "doctype-style": "off",
-        "no-inline-style": "off",
-        "prefer-native-element": "off",
-        "no-conditional-comment": "off",
-        "attribute-boolean-style": "off",
-        "no-trailing-whitespace": "off",
-        "long-title": "off",
-        "void-style": "off",
-        "no-implicit-close": "off",
-        "element-permitted-content": "off",
-        "attr-case": "off",
-        "no-redundant-role": "off",
-        "unique-landmark": "off",
-        "valid-id": "off",
-        "no-dup-id": "error",
-        "element-required-attributes": "error",
-    },
-}
 
 
 def theme_edition(folder: Path, theme: str, count: int | None = None) -> Path:
@@ -158,101 +128,6 @@ def browser_figures(browser: Any, theme: str, sample: Path, large: Path) -> dict
         )
     figures["axe"] = axe_violations(browser, sample)
     return figures
-
-
-def axe_violations(browser: Any, html: Path) -> str:
-    """axe-core's serious and critical violations (WCAG 2 A/AA rules), or why not run."""
-    script = NODE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        return "n/a"
-    page = open_page(browser, html, DESKTOP)
-    page.add_script_tag(path=str(script))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"
-        ".then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length]))"
-    )
-    page.close()
-    severe = [
-        f"{rule}x{count}" for rule, impact, count in result if impact in ("serious", "critical")
-    ]
-    return "0" if not severe else ", ".join(severe)
-
-
-def node_tool(*args: str) -> subprocess.CompletedProcess[str] | None:
-    """A judge from benchmarks/node/node_modules/.bin, or None when not installed."""
-    tool = NODE / "node_modules" / ".bin" / args[0]
-    if not tool.exists():
-        return None
-    return subprocess.run([str(tool), *args[1:]], capture_output=True, text=True, timeout=300)
-
-
-def caniemail_figures(theme: str, html: Path) -> tuple[str, str]:
-    """Unsupported features left after the theme's accepted exceptions, per client group."""
-    if not (NODE / "node_modules" / "caniemail").exists() or not shutil.which("node"):
-        return "n/a", "n/a"
-    accepted_file = ROOT / "templates" / theme / "email-clients.toml"
-    accepted = (
-        tomllib.loads(accepted_file.read_text(encoding="utf-8")).get("accept", [])
-        if accepted_file.exists()
-        else []
-    )
-    clients = [*STRICT_CLIENTS, *ENHANCED_CLIENTS]
-    done = subprocess.run(
-        ["node", str(NODE / "caniemail.mjs"), str(html), *clients],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    found: dict[str, dict[str, list[Any]]] = json.loads(done.stdout)
-
-    def left(patterns: tuple[str, ...]) -> str:
-        missing = sorted(
-            f"{client}:{slug}"
-            for client, features in found.items()
-            if any(fnmatch(client, pattern) for pattern in patterns)
-            for slug in features
-            if not any(
-                slug == entry["feature"] and any(fnmatch(client, c) for c in entry["clients"])
-                for entry in accepted
-            )
-        )
-        return "0" if not missing else f"{len(missing)}: " + ", ".join(missing)
-
-    return left(STRICT_CLIENTS), left(ENHANCED_CLIENTS)
-
-
-def mjml_strict(mjml: Path) -> str:
-    """node MJML's strict validation of the MJML the build wrote: errors, or 0."""
-    done = node_tool("mjml", "--validate", str(mjml), "--config.validationLevel=strict")
-    if done is None:
-        return "n/a"
-    errors = [line for line in (done.stdout + done.stderr).splitlines() if "Line " in line]
-    return "0" if done.returncode == 0 and not errors else f"{len(errors)}: {errors[:2]}"
-
-
-def html_validate(html: Path, folder: Path) -> str:
-    """html-validate's errors under the email-minded configuration above."""
-    config = folder / "htmlvalidate.json"
-    config.write_text(json.dumps(HTML_VALIDATE_CONFIG), encoding="utf-8")
-    done = node_tool("html-validate", "--config", str(config), "--formatter", "json", str(html))
-    if done is None:
-        return "n/a"
-    results = json.loads(done.stdout or "[]")
-    messages = [m for r in results for m in r["messages"] if m["severity"] == 2]
-    rules = sorted({m["ruleId"] for m in messages})
-    return "0" if not messages else f"{len(messages)}: {', '.join(rules)}"
-
-
-def spamassassin(eml: Path) -> str:
-    """SpamAssassin's score with local tests only (-L)."""
-    if not shutil.which("spamassassin"):
-        return "n/a"
-    done = subprocess.run(
-        ["spamassassin", "-t", "-L"], input=eml.read_bytes(), capture_output=True, timeout=300
-    )
-    found = re.search(rb"Content analysis details:\s+\((-?\d+\.\d+) points", done.stdout)
-    return found.group(1).decode() if found else "?"
 
 
 def main() -> None:
