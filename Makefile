@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCKS)/bench.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/theme.py
 	$(BIN)/python benchmarks/preview.py
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/summaries.py --data ../shared/realworld/summaries/cnn-dev.jsonl --max-chars 350
@@ -83,7 +84,7 @@ bench: $(VENV)/.installed-test
 # The theme's message catalogs: .po (edited by translators) -> .mo (shipped).
 # tests/test_theme.py fails when a .mo translates differently from its .po (compared as
 # parsed messages, so the compiler version it records never matters).
-LOCALE := templates/default/locale
+LOCALE := templates/locale
 catalogs: $(VENV)/.installed-test
 	$(BIN)/pybabel compile --domain digest --directory $(LOCALE) --statistics
 

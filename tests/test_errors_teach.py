@@ -18,7 +18,7 @@ from digest.mail.errors import mjml_problem_line
 from .conftest import MINIMAL_PUBLICATION, ROOT, SAMPLE, PublicationFactory
 
 runner = CliRunner()
-THEME = ROOT / "templates" / "default"
+THEME = ROOT / "templates" / "classic"
 
 
 @pytest.mark.parametrize(
@@ -122,6 +122,8 @@ def overridden(tmp_path: Path) -> Path:
     target = tmp_path / "greenwatch"
     shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("out"))
     (target / "templates" / "partials").mkdir(parents=True)
+    with (target / "digest.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[theme]\nname = "classic"\n')
     shutil.copy(THEME / "partials" / "story.mjml.j2", target / "templates" / "partials")
     return target
 

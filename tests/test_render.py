@@ -109,3 +109,23 @@ def test_publication_template_overrides_and_extends_the_default(
     html = Path(files["html"]).read_text(encoding="utf-8")
     assert "Custom footer" in html and "Hello" in html
     assert Path(files["text"]).read_text(encoding="utf-8") == "Plain: Hello\n"
+
+
+def test_a_publication_extends_its_theme_by_name(make_publication: PublicationFactory) -> None:
+    footer = (
+        "{% block footer %}<mj-section><mj-column><mj-text>Own footer</mj-text></mj-column>"
+        "</mj-section>{% endblock %}"
+    )
+    for theme in ("briefing", "classic"):
+        edition = make_publication(
+            '[[articles]]\nsource = "../articles/a.md"\n',
+            files={
+                "articles/a.md": "---\ntitle: Hello\n---\nBody text here.\n",
+                "templates/digest.mjml.j2": f'{{% extends "{theme}/digest.mjml.j2" %}}' + footer,
+            },
+            publication=(f'name = "T"\nfrom = "T <t@example.org>"\n[theme]\nname = "{theme}"\n'),
+        )
+        _, files = build(edition)
+        html = Path(files["html"]).read_text(encoding="utf-8")
+        assert "Own footer" in html and "Hello" in html
+        assert ('class="wm"' in html) == (theme == "briefing"), theme

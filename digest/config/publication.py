@@ -131,19 +131,26 @@ class Delivery(StrictModel):
 
 
 StoryImages = Literal["none", "thumbnail", "full"]
+ThemeName = Literal["briefing", "classic"]
 # An override must keep the placeholders of the string it replaces, e.g. %(outlet)s.
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 class Theme(StrictModel):
-    """What the default theme shows besides the stories themselves."""
+    """Which theme renders the email, and what it shows besides the stories themselves.
 
+    `read_more` and `contents` left unset take the theme's own default (briefing: off,
+    classic: on), so choosing a theme gives its intended look.
+    """
+
+    # "briefing" (the default: a strong lead, compact stories, bands) or "classic".
+    name: ThemeName = "briefing"
     # Images of the stories after the lead: none, a thumbnail beside the text, or full width.
     story_images: StoryImages = "thumbnail"
     # A "Read more at <outlet>" line under each story (the headline always links).
-    read_more: bool = True
-    # "In this edition": a list of the sections, each linking to its place in the email.
-    contents: bool = True
+    read_more: bool | None = None
+    # "In this edition": the lead's headline and the sections, each linking to its place.
+    contents: bool | None = None
 
 
 class Archive(StrictModel):
@@ -179,6 +186,8 @@ class Publication(StrictModel):
     reply_to: str | None = None
     base_url: str | None = None  # resolves relative image names such as "photo.jpg"
     archive_url: str | None = None  # may hold {date}
+    # Where a reader of a forwarded copy signs up ("Subscribe" in the footer).
+    subscribe_url: str | None = None
     list_id: str | None = None
     sections: list[str] = []
     default_section: str = "News"
@@ -241,7 +250,7 @@ class Publication(StrictModel):
             )
         return value
 
-    @field_validator("base_url", "archive_url")
+    @field_validator("base_url", "archive_url", "subscribe_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return check_web_url(value)

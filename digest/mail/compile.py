@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 # every cell would cost kilobytes per article.
 INLINE_MARKER = "/* digest:inline */"
 STYLE_TAG = re.compile(r"<style\b([^>]*)>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+# The themes name the body's role description through the catalogs in this <meta>; MJML
+# writes aria-roledescription="email" in English whatever the language.
+ROLE_META = re.compile(r'<meta name="x-digest-roledescription" content="([^"<>]*)"\s*/?>\s*')
+MJML_ROLE = 'aria-roledescription="email"'
+# premailer's marker on the <style> blocks it was told to leave alone: needed while it runs,
+# meaningless (and invalid HTML) in the email.
+PREMAILER_MARK = re.compile(r'\s+data-premailer="ignore"')
 GMAIL_CLIP_BYTES = 102_400  # Gmail clips HTML bodies above ~102 KB
 GMAIL_STYLE_BYTES = 16_384  # Gmail drops a <style> block larger than this
 
@@ -121,13 +128,24 @@ def inline_css(html: str) -> str:
         disable_link_rewrites=True,
         # The theme writes every width and height attribute itself (images' real pixel
         # sizes); premailer would copy CSS such as `width: 100%` or `height: auto` over them.
-        disable_basic_attributes=["width", "height"],
+        # bgcolor too: premailer puts it on any element with a background, <div> included,
+        # where it is invalid; the themes write it on the table cells that need it.
+        disable_basic_attributes=["width", "height", "bgcolor"],
     )
     try:
         out = str(premailer.transform(pretty_print=False))
     except Exception as error:  # premailer surfaces parser errors of many kinds
         raise RenderError(f"CSS inlining failed: {error}") from None
-    return _restore_doctype(out)
+    return _restore_doctype(PREMAILER_MARK.sub("", out))
+
+
+def localize_role(html: str) -> str:
+    """The body's aria-roledescription in the edition's language, from the theme's <meta>."""
+    found = ROLE_META.search(html)
+    if found is None:
+        return html
+    html = html[: found.start()] + html[found.end() :]
+    return html.replace(MJML_ROLE, f'aria-roledescription="{found.group(1)}"', 1)
 
 
 def _restore_doctype(html: str) -> str:
@@ -143,7 +161,7 @@ def style_bytes(html: str) -> int:
 
 def compile_mjml(mjml_source: str) -> CompiledHtml:
     """MJML -> final, inlined HTML with its sizes."""
-    html = inline_css(mjml_to_html(mjml_source))
+    html = inline_css(localize_role(mjml_to_html(mjml_source)))
     return CompiledHtml(
         html=html, html_bytes=len(html.encode("utf-8")), style_bytes=style_bytes(html)
     )

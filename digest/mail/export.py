@@ -1,4 +1,4 @@
-"""`digest theme export DIR`: the default theme's templates copied out, to edit or study."""
+"""`digest theme export DIR [--theme NAME]`: a theme's templates copied out, to edit or study."""
 
 from __future__ import annotations
 
@@ -6,25 +6,29 @@ from pathlib import Path
 
 from digest.atomic import write_atomic
 from digest.errors import DigestError, ExitCode
-from digest.mail.render import theme_folder
+from digest.mail.render import DEFAULT_THEME, THEMES, theme_folder
 
 TEMPLATE_SUFFIX = ".j2"
 
 
-def theme_templates() -> list[Path]:
-    """The default theme's template files, relative to the theme folder."""
-    root = theme_folder()
+def theme_templates(theme: str = DEFAULT_THEME) -> list[Path]:
+    """A theme's template files, relative to the theme folder."""
+    root = theme_folder(theme)
     return sorted(path.relative_to(root) for path in root.rglob(f"*{TEMPLATE_SUFFIX}"))
 
 
-def export_theme(folder: Path, *, force: bool = False) -> list[Path]:
-    """Copy every template of the default theme into `folder`; never overwrite unless `force`.
+def export_theme(folder: Path, *, force: bool = False, theme: str = DEFAULT_THEME) -> list[Path]:
+    """Copy every template of `theme` into `folder`; never overwrite unless `force`.
 
-    Copied into a publication's templates/ folder, each file replaces the default one of the
+    Copied into a publication's templates/ folder, each file replaces the theme's own of the
     same name; delete the ones you do not change so they keep following new versions.
     """
-    source = theme_folder()
-    targets = [(source / name, folder / name) for name in theme_templates()]
+    if theme not in THEMES:
+        raise DigestError(
+            f"no theme {theme!r}; the themes are: {', '.join(THEMES)}", exit_code=ExitCode.CONFIG
+        )
+    source = theme_folder(theme)
+    targets = [(source / name, folder / name) for name in theme_templates(theme)]
     existing = [target for _, target in targets if target.exists()]
     if existing and not force:
         listed = ", ".join(str(path) for path in existing)

@@ -1,6 +1,6 @@
 """The theme's fixed strings and dates in the publication's language.
 
-Strings go through gettext catalogs shipped with the theme (templates/default/locale/, compiled
+Strings go through gettext catalogs shipped with the theme (templates/locale/, compiled
 with `make catalogs`); a publication overrides any of them by its English text in digest.toml's
 `[strings]`. Dates and times are formatted by Babel (CLDR) for the language and time zone.
 """

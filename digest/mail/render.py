@@ -6,7 +6,6 @@ import functools
 import hashlib
 import logging
 import re
-import textwrap
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.resources import as_file, files
@@ -43,14 +42,20 @@ from digest.mail.i18n import long_date as localized_date
 from digest.mail.intro import intro_html, intro_text
 from digest.mail.overrides import check_publication_blocks
 from digest.mail.personal import Markers
+from digest.mail.plaintext import tidy_text, wrap
 from digest.mail.theme import (
+    BRIEFING_THUMBNAIL_PX,
     CONTENT_PX,
     THUMBNAIL_MAX_HEIGHT,
     THUMBNAIL_MAX_WIDTH,
     ImageBox,
     dark_palette,
+    forward_link,
     image_box,
+    lead_in,
     outlet_name,
+    palettes,
+    theme_options,
 )
 from digest.models import Edition, Sponsor, Story
 
@@ -58,9 +63,11 @@ log = logging.getLogger(__name__)
 
 MJML_TEMPLATE = "digest.mjml.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
-THEME = "default"
-# Plain-text lines wrap here: readable in any client, and under RFC 5322's 78-character advice.
-TEXT_WIDTH = 72
+# The shipped themes ([theme] name); "default/..." in a publication's template names the
+# chosen one, so an override written for either keeps working.
+THEMES = ("briefing", "classic")
+DEFAULT_THEME = "briefing"
+DEFAULT_ALIAS = "default"
 SAFE_LINK_PREFIXES = ("http://", "https://", "mailto:")
 # What XML 1.0 (and so MJML) refuses in text, and C1 controls no reader should see.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -75,8 +82,6 @@ PREVIEW_FILLER = "\u00a0\u200c\u200b\u200d\u200e\u200f\ufeff"
 # Jinja's compile (20-30 ms for the default theme); entries are keyed on the template's path
 # and checked against its source, so a stale one is never used.
 BYTECODE_FOLDER = "jinja"
-# Wrapped summaries kept between rebuilds of the preview: a few hundred stories, a few times.
-WRAP_MEMO_ENTRIES = 2_048
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +92,20 @@ class RenderedSource:
     text: str
 
 
-def theme_folder() -> Path:
-    """The default theme shipped with the package (top-level templates/ in a checkout)."""
-    with as_file(files("digest.templates") / THEME) as folder:
+def themes_folder() -> Path:
+    """Every shipped theme and their shared catalogs (top-level templates/ in a checkout)."""
+    with as_file(files("digest.templates")) as folder:
         return Path(folder)
 
 
+def theme_folder(name: str = DEFAULT_THEME) -> Path:
+    """One shipped theme's templates."""
+    return themes_folder() / name
+
+
 def locale_folder() -> Path:
-    """The theme's message catalogs."""
-    return theme_folder() / LOCALE_FOLDER
+    """The message catalogs, shared by the themes (their strings overlap)."""
+    return themes_folder() / LOCALE_FOLDER
 
 
 def _autoescape(name: str | None) -> bool:
@@ -121,24 +131,6 @@ def css_value(value: object) -> Markup:
 def is_web_url(value: object) -> bool:
     """True for absolute http(s) URLs (images must be fetchable by mail clients)."""
     return str(value or "").lower().startswith(("http://", "https://"))
-
-
-def wrap(value: object, indent: str = "") -> str:
-    """Wrap plain text for the text part without breaking URLs or long words."""
-    return _wrapped(str(value), indent)
-
-
-@functools.lru_cache(maxsize=WRAP_MEMO_ENTRIES)
-def _wrapped(text: str, indent: str) -> str:
-    # textwrap is a large part of rendering a big edition; unchanged summaries reuse theirs.
-    return textwrap.fill(
-        text,
-        width=TEXT_WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
 
 
 class _TemplateBytecodeCache(FileSystemBytecodeCache):
@@ -232,20 +224,23 @@ def make_environment(
     publication_root: Path | None,
     language: str = "en",
     overrides: tuple[tuple[str, str], ...] = (),
+    theme_name: str = DEFAULT_THEME,
 ) -> Environment:
-    """Publication templates first, then the default theme (also reachable as default/...).
+    """Publication templates first, then the chosen theme (also reachable as default/...,
+    and every theme by its name: briefing/..., classic/...).
 
     Cached per publication and language: compiled templates are reused, and Jinja2 still
     reloads a template whose file changed (auto_reload), which the live preview relies on; a
     template newly added in front of another needs `forget_templates()`. Compiled templates
     also go to `bytecode_cache()`.
     """
-    theme = FileSystemLoader(theme_folder())
+    themes = {name: FileSystemLoader(theme_folder(name)) for name in THEMES}
+    chosen = themes[theme_name]
     loaders: list[Any] = []
     if publication_root is not None:
         # Added even before the folder exists, so one created during a preview is seen.
         loaders.append(FileSystemLoader(publication_root / "templates"))
-    loaders += [PrefixLoader({THEME: theme}), theme]
+    loaders += [PrefixLoader({DEFAULT_ALIAS: chosen, **themes}), chosen]
     environment = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=_autoescape,
@@ -304,6 +299,11 @@ def _helpers(edition: Edition, publication: Publication) -> dict[str, Any]:
             item.image_width, item.image_height, THUMBNAIL_MAX_WIDTH, THUMBNAIL_MAX_HEIGHT
         )
 
+    def small_box(item: Story | Sponsor) -> ImageBox | None:
+        return image_box(
+            item.image_width, item.image_height, BRIEFING_THUMBNAIL_PX, BRIEFING_THUMBNAIL_PX
+        )
+
     def sponsors_after(place: str) -> list[Sponsor]:
         return [s for s in edition.sponsors if s.after.casefold() == place.casefold()]
 
@@ -311,6 +311,8 @@ def _helpers(edition: Edition, publication: Publication) -> dict[str, Any]:
         "meta_of": meta_of,
         "full_box": full_box,
         "thumb_box": thumb_box,
+        "small_box": small_box,
+        "lead_in": lead_in,
         "outlet": lambda item: outlet_name(getattr(item, "site_name", None), item.url),
         "sponsors_after": sponsors_after,
     }
@@ -324,12 +326,17 @@ def render(
     unsubscribe_url: str | None,
     archive_url: str | None,
     markers: Markers | None = None,
+    preferences_url: str | None = None,
 ) -> RenderedSource:
-    """Render the MJML source and the plain-text part of one edition."""
+    """Render the MJML source and the plain-text part of one edition.
+
+    `preferences_url` is the reader's preference page, linked from the footer when given.
+    """
     overrides = tuple(sorted(publication.strings.items()))
     if overrides:
         check_overrides(publication.strings, locale_folder(), "digest.toml")
-    environment = make_environment(publication_root, publication.language, overrides)
+    options = theme_options(publication.theme)
+    environment = make_environment(publication_root, publication.language, overrides, options.name)
     if publication_root is not None:
         check_publication_blocks(environment, publication_root / "templates")
     direction = text_direction(publication)
@@ -338,18 +345,24 @@ def render(
         """A merge field's marker, filled per reader at send time (e.g. merge("name"))."""
         return Markup(markers.merge(field)) if markers else ""
 
+    light, dark = palettes(publication.brand)
     context = {
         "edition": edition,
         "publication": publication,
         "brand": publication.brand,
-        "theme": publication.theme,
+        "theme": options,
         "dark": dark_palette(publication.brand),
+        "light_colours": light,
+        "dark_colours": dark,
         "direction": direction,
         "start": "right" if direction == "rtl" else "left",
         "end": "left" if direction == "rtl" else "right",
         "long_date": format_long_date(edition.date, publication.language),
         "unsubscribe_url": unsubscribe_url,
         "archive_url": archive_url,
+        "subscribe_url": publication.subscribe_url,
+        "preferences_url": preferences_url,
+        "forward_url": forward_link(edition.subject, archive_url),
         "full_px": CONTENT_PX,
         "preview_filler": preview_filler(edition.preheader),
         "intro_html": intro_html(edition.intro) if edition.intro else "",
@@ -370,16 +383,6 @@ def render(
     ) as error:
         # A template's mistake, whatever Python calls it: named by template file and line.
         raise RenderError(
-            describe_template_error(error, publication_root, theme_folder())
+            describe_template_error(error, publication_root, theme_folder(options.name))
         ) from None
-    return RenderedSource(mjml=mjml, text=_tidy_text(text))
-
-
-def _tidy_text(text: str) -> str:
-    """Collapse runs of blank lines the template's conditionals leave behind."""
-    lines = [line.rstrip() for line in text.splitlines()]
-    tidy: list[str] = []
-    for line in lines:
-        if line or (tidy and tidy[-1]):
-            tidy.append(line)
-    return "\n".join(tidy).strip() + "\n"
+    return RenderedSource(mjml=mjml, text=tidy_text(text))

@@ -1,4 +1,4 @@
-"""What the default theme computes: dark-mode colours from the brand, image boxes, outlet names.
+"""What the themes compute: their options, colours from the brand, image boxes, lead-ins, outlets.
 
 Kept out of the templates so it can be tested and so every number has a name.
 """
@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import colorsys
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from digest.config import Brand
+from digest.config.publication import Theme
 
 # WCAG AA for body-size text; dark-mode colours are derived until they reach it.
 MIN_CONTRAST = 4.5
@@ -27,6 +28,30 @@ CONTENT_PX = 552
 # Story thumbnails beside the text: at most this wide, never taller than this.
 THUMBNAIL_MAX_WIDTH = 160
 THUMBNAIL_MAX_HEIGHT = 160
+# The briefing theme's thumbnails: a small box beside the text, at most this wide and tall
+# (the phone rule shrinks it further); photos keep their proportions, never cropped.
+BRIEFING_THUMBNAIL_PX = 120
+# The light surfaces: the card, its quiet text, and the box behind every image (so an image
+# that is off or loading still shows where it goes, and its alt text reads on it).
+LIGHT_CARD = "#ffffff"
+LIGHT_MUTED = "#5c636a"
+IMAGE_BOX = "#e6e8eb"
+DARK_IMAGE_BOX = "#2b3138"
+# A section band is the brand colour this far towards the card behind it.
+BAND_TINT_LIGHT = 0.9
+BAND_TINT_DARK = 0.78
+# A summary's lead-in (bold) ends at its first clause break within this many words, else
+# after LEAD_IN_WORDS words; short summaries get none (the headline is lead enough).
+LEAD_IN_MAX_WORDS = 8
+LEAD_IN_WORDS = 4
+LEAD_IN_MIN_REST_WORDS = 4
+CLAUSE_END = (",", ";", ":", "—", "–")
+# What each theme shows when digest.toml leaves an option unset.
+THEME_DEFAULTS: dict[str, tuple[bool, bool]] = {
+    # name: (read_more, contents)
+    "briefing": (False, False),
+    "classic": (True, True),
+}
 
 
 def relative_luminance(colour: str) -> float:
@@ -93,6 +118,96 @@ def dark_palette(brand: Brand) -> DarkPalette:
     )
 
 
+def mix(colour: str, other: str, share: float) -> str:
+    """`colour` moved `share` (0..1) of the way towards `other`."""
+    first, second = _rgb(colour), _rgb(other)
+    red, green, blue = (a + (b - a) * share for a, b in zip(first, second, strict=True))
+    return _hex(red, green, blue)
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """The briefing theme's colours for one surface (light or dark), each text readable."""
+
+    page: str
+    card: str
+    text: str
+    muted: str
+    headline: str
+    accent: str  # links and the wordmark
+    band: str  # behind a section's name
+    band_text: str
+    button: str  # the sponsor's button; its label is `card`
+    image: str  # behind every image box
+
+
+def palettes(brand: Brand) -> tuple[Palette, Palette]:
+    """Light and dark colours from the brand: every text colour reaches 4.5:1 on its surface."""
+    light_band = mix(brand.color, LIGHT_CARD, BAND_TINT_LIGHT)
+    dark_band = mix(brand.color, DARK_CARD, BAND_TINT_DARK)
+    light_accent = readable_on(brand.color, LIGHT_CARD)
+    dark_accent = readable_on(brand.color, DARK_CARD)
+    light = Palette(
+        page=brand.background,
+        card=LIGHT_CARD,
+        text=readable_on(brand.text_color, LIGHT_CARD),
+        muted=LIGHT_MUTED,
+        headline=readable_on(brand.text_color, LIGHT_CARD),
+        accent=light_accent,
+        band=light_band,
+        band_text=readable_on(brand.color, light_band),
+        button=light_accent,
+        image=IMAGE_BOX,
+    )
+    dark = Palette(
+        page=DARK_PAGE,
+        card=DARK_CARD,
+        text=DARK_TEXT,
+        muted=DARK_MUTED,
+        headline=DARK_HEADLINE,
+        accent=dark_accent,
+        band=dark_band,
+        band_text=readable_on(DARK_HEADLINE, dark_band),
+        button=dark_accent,
+        image=DARK_IMAGE_BOX,
+    )
+    return light, dark
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeOptions:
+    """The theme and its options with the theme's own defaults filled in."""
+
+    name: str
+    story_images: str
+    read_more: bool
+    contents: bool
+
+
+def theme_options(theme: Theme) -> ThemeOptions:
+    """digest.toml's [theme], every unset option taken from the chosen theme."""
+    read_more, contents = THEME_DEFAULTS[theme.name]
+    return ThemeOptions(
+        name=theme.name,
+        story_images=theme.story_images,
+        read_more=read_more if theme.read_more is None else theme.read_more,
+        contents=contents if theme.contents is None else theme.contents,
+    )
+
+
+def lead_in(summary: str) -> tuple[str, str]:
+    """A summary split into its bold lead-in and the rest ("" and all of it when too short)."""
+    words = summary.split(" ")
+    if len(words) < LEAD_IN_WORDS + LEAD_IN_MIN_REST_WORDS:
+        return "", summary
+    cut = LEAD_IN_WORDS
+    for index, word in enumerate(words[:LEAD_IN_MAX_WORDS], start=1):
+        if index >= 2 and word.endswith(CLAUSE_END):
+            cut = index
+            break
+    return " ".join(words[:cut]), " " + " ".join(words[cut:])
+
+
 @dataclass(frozen=True, slots=True)
 class ImageBox:
     """The width and height an image is shown at, in CSS pixels, keeping its proportions."""
@@ -119,3 +234,13 @@ def outlet_name(site_name: str | None, url: str | None) -> str:
         return site_name
     host = urlsplit(url or "").hostname or ""
     return host.removeprefix("www.")
+
+
+def forward_link(subject: str, archive_url: str | None) -> str | None:
+    """A mailto: that starts a new message with the edition's web copy, for forwarding it.
+
+    None without a web copy: a forward link with nothing to share would be an empty mail.
+    """
+    if not archive_url:
+        return None
+    return "mailto:?" + urlencode({"subject": subject, "body": archive_url}, quote_via=quote)

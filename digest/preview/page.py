@@ -37,6 +37,14 @@ function show(name) {
   if (FRAMES[name]) fillFrame(name);
 }
 
+// A frame's width is the email's: its own scrollbar is added outside it, so "Mobile 375"
+// lays the email out at 375 px, as a 375 px phone does, not 360.
+function fitWidth(frame) {
+  const inner = frame.contentWindow, root = frame.contentDocument.documentElement;
+  const bar = inner.innerWidth - root.clientWidth;
+  frame.style.width = (Number(frame.dataset.width) + bar) + "px";
+}
+
 function fillFrame(name) {
   const frame = $("frame-" + name);
   const html = state && state[FRAMES[name]];
@@ -46,7 +54,7 @@ function fillFrame(name) {
   let x = 0, y = 0;
   try { x = frame.contentWindow.scrollX; y = frame.contentWindow.scrollY; } catch (e) {}
   frame.addEventListener("load", () => {
-    try { frame.contentWindow.scrollTo(x, y); } catch (e) {}
+    try { fitWidth(frame); frame.contentWindow.scrollTo(x, y); } catch (e) {}
   }, {once: true});
   frame.srcdoc = html;
 }
@@ -162,7 +170,8 @@ border-color:#1d4ed8}#error{background:#fde8e8;border:1px solid #e11d48;color:#7
 margin:8px 12px;padding:8px 12px;border-radius:4px}#error pre{white-space:pre-wrap;margin:4px 0}
 #offline{background:#fff7d6;margin:8px 12px;padding:6px 12px}main{padding:12px}
 .frame{display:block;margin:0 auto;border:1px solid #ccd;background:#fff;
-height:calc(100vh - 130px)}#frame-desktop{width:600px}#frame-mobile{width:375px}
+height:calc(100vh - 130px);box-sizing:content-box}#frame-desktop{width:600px}
+#frame-mobile{width:375px}
 #frame-dark{width:600px;color-scheme:dark;background:#111}.note{color:#556;font-size:12px;
 text-align:center;margin:4px}pre.src{background:#fff;border:1px solid #ccd;padding:12px;margin:0;
 white-space:pre-wrap;overflow:auto;height:calc(100vh - 150px);font:12px/1.45 ui-monospace,monospace}
@@ -195,14 +204,16 @@ BODY = """<!doctype html>
 <pre id="error-text"></pre></div>
 <div id="offline" hidden>The preview server is not answering; retrying…</div>
 <main>
-<section id="view-desktop"><iframe class="frame" id="frame-desktop" title="Email, desktop width"
+<section id="view-desktop"><iframe class="frame" id="frame-desktop" data-width="600"
+ title="Email, desktop width"
  sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"></iframe></section>
-<section id="view-mobile" hidden><iframe class="frame" id="frame-mobile" title="Email, mobile width"
+<section id="view-mobile" hidden><iframe class="frame" id="frame-mobile" data-width="375"
+ title="Email, mobile width"
  sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"></iframe></section>
 <section id="view-dark" hidden><p class="note">Dark mode as clients that honour
 <code>prefers-color-scheme</code> show it (Apple Mail, iOS, Outlook.com). Gmail and Outlook apps
 instead invert colours on their own, which no browser can emulate.</p>
-<iframe class="frame" id="frame-dark" title="Email, dark mode"
+<iframe class="frame" id="frame-dark" data-width="600" title="Email, dark mode"
  sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"></iframe></section>
 <section id="view-text" hidden><pre class="src" id="text"></pre></section>
 <section id="view-mjml" hidden><pre class="src" id="mjml"></pre></section>

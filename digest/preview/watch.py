@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import PUBLICATION_FILE, LoadedEdition, find_publication
-from digest.mail.render import theme_folder
+from digest.mail.render import themes_folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def watch_set(edition_path: Path, loaded: LoadedEdition | None) -> WatchSet:
     """The edition, digest.toml, templates (publication and theme) and local sources."""
     edition_path = edition_path.resolve()
     files = {edition_path}
-    trees = {theme_folder().resolve()}
+    trees = {themes_folder().resolve()}
     if loaded is not None:
         root = loaded.root
         files.add(root / PUBLICATION_FILE)

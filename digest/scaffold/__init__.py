@@ -33,7 +33,7 @@ TEMPLATE_FILES = {
 
 def default_theme_folder() -> Path:
     """Where the installed default theme is, to point editors at it."""
-    with as_file(files(THEME_PACKAGE) / "default") as folder:
+    with as_file(files(THEME_PACKAGE) / "briefing") as folder:
         return Path(folder)
 
 
