@@ -247,8 +247,22 @@ def test_fifo_device_link_and_socket_in_a_maildir_are_skipped(tmp_path: Path) ->
     assert "Traceback" not in done.stderr
 
 
-def test_the_return_path_setting_is_checked() -> None:
+@pytest.mark.parametrize(
+    "value,words",
+    [
+        ("bounces@{tag}.example.org", "{tag} belongs before the @"),
+        ("b" * 40 + "+{tag}@example.org", "longer than 64 characters"),
+        ("bounces+{tag}{tag}@example.org", "must be one address"),
+        ("bounces+{tag}@example.org>\r\nRCPT TO:<x@y", "must be one address"),
+    ],
+)
+def test_a_return_path_that_cannot_work_is_refused(tmp_path: Path, value: str, words: str) -> None:
     assert len(SAMPLE_TAG) == TAG_CHARS  # the config check measures the real tag
+    newsroom = make_newsroom(tmp_path / "news", 25)
+    toml = newsroom.root / "digest.toml"
+    toml.write_text(toml.read_text() + f"[bounces]\nreturn_path = {json.dumps(value)}\n")
+    result = runner.invoke(app, ["build", str(newsroom.edition(EDITIONS[0]))], env=ENV)
+    assert result.exit_code == 2 and "return_path" in result.output and words in result.output
 
 
 @pytest.mark.skipif(postfix_relay.available() is not None, reason=str(postfix_relay.available()))
