@@ -29,7 +29,7 @@ from digest.delivery.journal import Journal, State  # noqa: E402
 from digest.delivery.personalize import list_id_for  # noqa: E402
 from digest.delivery.suppression import Reason, SuppressionList, default_suppression_path  # noqa: E402
 from digest.delivery.tokens import make_token  # noqa: E402
-from digest.mail.message import message_id  # noqa: E402
+from digest.mail.tags import make_tag, tag_key, tagged_message_id  # noqa: E402
 from digest.subscribers.app import create_app  # noqa: E402
 from digest.subscribers.bounces import import_bounces  # noqa: E402
 from digest.subscribers.server import make_server  # noqa: E402
@@ -98,17 +98,19 @@ def bench_bounces(folder: Path, count: int, journal_rows: int) -> float:
         for address in readers[:count]:
             journal.mark(EDITION, address, State.SENT)
     template = next(iter(mailbox.mbox(POSTFIX_BOUNCES))).as_bytes()
-    original_id = b"<86eedb62329bdd05ddf2f0692fd3900b@news.example.org>"
+    original_id = b"<9b5588e6-44c8e68b223e7451c6c841d5@news.example.org>"  # gone@'s tag
+    assert original_id in template
+    key = tag_key(SECRET.encode())
     mbox_path = folder / f"bounces-{time.monotonic_ns()}.mbox"
     box = mailbox.mbox(mbox_path)
     for address in readers[:count]:
-        new_id = message_id(f"{EDITION}\n{address}", DOMAIN).encode()
+        new_id = tagged_message_id(make_tag(key, EDITION, address), DOMAIN).encode()
         box.add(
             template.replace(b"gone@example.org", address.encode()).replace(original_id, new_id)
         )
     box.flush()
     start = time.perf_counter()
-    result = import_bounces(newsroom.root, mbox_path)
+    result = import_bounces(newsroom.root, mbox_path, environ=ENV)
     elapsed = time.perf_counter() - start
     assert result.count("suppressed") == count, (result.count("suppressed"), result.unmatched[:3])
     return elapsed

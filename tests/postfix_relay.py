@@ -76,6 +76,11 @@ smtp_destination_concurrency_limit = 20
 """
 
 
+# Give up on a temporary failure at once, as a real queue would after its lifetime (days):
+# a 4xx from the next hop then bounces in seconds.
+BOUNCE_AT_ONCE = "maximal_queue_lifetime = 0\nbounce_queue_lifetime = 0\n"
+
+
 def available() -> str | None:
     """Why a private Postfix cannot run here (None when it can)."""
     if not os.path.exists(POSTFIX):
@@ -142,8 +147,11 @@ def _wait_for_master_to_exit(folder: Path) -> None:
 
 
 @contextmanager
-def postfix_relay(port: int, next_hop: int) -> Iterator[Relay]:
-    """Run a private Postfix on 127.0.0.1:port relaying to 127.0.0.1:next_hop."""
+def postfix_relay(port: int, next_hop: int, extra: str = "") -> Iterator[Relay]:
+    """Run a private Postfix on 127.0.0.1:port relaying to 127.0.0.1:next_hop.
+
+    `extra` is appended to main.cf (e.g. queue lifetimes of 0, so a refusal bounces at once).
+    """
     folder = Path(tempfile.mkdtemp(prefix="digest-postfix-"))
     folder.chmod(0o755)  # the postfix user must reach its queue inside
     owner = pwd.getpwnam(MAIL_OWNER)
@@ -151,7 +159,7 @@ def postfix_relay(port: int, next_hop: int) -> Iterator[Relay]:
         (folder / name).mkdir()
     os.chown(folder / "data", owner.pw_uid, owner.pw_gid)
     (folder / "main.cf").write_text(
-        MAIN_CF.format(folder=folder, owner=MAIL_OWNER, next_hop=next_hop)
+        MAIN_CF.format(folder=folder, owner=MAIL_OWNER, next_hop=next_hop) + extra
     )
     (folder / "master.cf").write_text(MASTER_CF.format(port=port))
     started = False

@@ -13,7 +13,7 @@ from digest.cli import app
 from digest.delivery.suppression import Reason, SuppressionList, default_suppression_path
 from digest.subscribers.dsn import Kind, classify, read_report
 from tests.conftest import DATA
-from tests.newsroom import BOUNCE_READERS, EDITIONS, Newsroom, make_newsroom, parse, send
+from tests.newsroom import BOUNCE_READERS, EDITIONS, ENV, Newsroom, make_newsroom, parse, send
 from tests.smtp_server import smtp_server
 
 BOUNCES = DATA / "bounces"
@@ -63,7 +63,8 @@ def suppressions(root: Path) -> dict[str, Reason]:
 
 
 def import_bounces(newsroom: Newsroom, path: Path) -> str:
-    result = runner.invoke(app, ["bounces", "import", str(path), "--dir", str(newsroom.root)])
+    command = ["bounces", "import", str(path), "--dir", str(newsroom.root)]
+    result = runner.invoke(app, command, env=ENV)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -79,7 +80,7 @@ def test_three_hard_and_two_soft_bounces_then_the_next_send_skips_the_three(
 
         output = import_bounces(newsroom, path)
         assert "8 messages: 3 suppressed, 2 soft bounces counted, 0 already suppressed" in output
-        assert "1 delay warnings, 1 unmatched, 1 not bounces" in output
+        assert "1 delay warnings, 0 unverified, 1 unmatched, 1 not bounces, 0 unreadable" in output
         assert "gone@example.org: hard 5.1.1 (2024-11-22) -> suppressed (hard-bounce)" in output
         assert "nouser@example.com: hard 5.1.1 (2024-11-22)" in output  # Exim's 5.0.0, refined
         assert "slow@example.net: soft 4.2.2 (2024-11-22) -> soft bounce counted (1 of 3" in output
@@ -124,17 +125,19 @@ def test_dry_run_changes_nothing_and_unknown_paths_fail_clearly(tmp_path: Path) 
         send(newsroom, EDITIONS[0])
         path = bounce_mailbox(tmp_path, {r: d for r, d in smtp.handler.received})
     result = runner.invoke(
-        app, ["bounces", "import", str(path), "--dir", str(newsroom.root), "--dry-run"]
+        app, ["bounces", "import", str(path), "--dir", str(newsroom.root), "--dry-run"], env=ENV
     )
     assert result.exit_code == 0 and "dry run: 8 messages: 3 suppressed" in result.output
     assert suppressions(newsroom.root) == {}
     missing = runner.invoke(
-        app, ["bounces", "import", str(tmp_path / "nope"), "--dir", str(newsroom.root)]
+        app, ["bounces", "import", str(tmp_path / "nope"), "--dir", str(newsroom.root)], env=ENV
     )
     assert missing.exit_code == 2 and "no such file or folder" in missing.output
     assert "Traceback" not in missing.output
     never_sent = make_newsroom(tmp_path / "quiet", 25)
-    nothing = runner.invoke(app, ["bounces", "import", str(path), "--dir", str(never_sent.root)])
+    nothing = runner.invoke(
+        app, ["bounces", "import", str(path), "--dir", str(never_sent.root)], env=ENV
+    )
     assert nothing.exit_code == 2 and "no send journal at" in nothing.output
 
 
@@ -143,12 +146,12 @@ def test_maildir_and_a_folder_of_messages_are_read(tmp_path: Path) -> None:
 
     maildir = mailbox.Maildir(tmp_path / "Maildir")
     maildir.add((BOUNCES / "qmail.eml").read_bytes())
-    assert [len(data) > 0 for _, data in read_messages(tmp_path / "Maildir")] == [True]
+    assert [len(e.data or b"") > 0 for e in read_messages(tmp_path / "Maildir")] == [True]
     folder = tmp_path / "eml"
     folder.mkdir()
     (folder / "a.eml").write_bytes((BOUNCES / "qmail.eml").read_bytes())
     (folder / "b.eml").write_bytes((BOUNCES / "out-of-office.eml").read_bytes())
-    assert [label for label, _ in read_messages(folder)] == ["a.eml", "b.eml"]
+    assert [entry.label for entry in read_messages(folder)] == ["a.eml", "b.eml"]
 
 
 def test_a_qmail_text_bounce() -> None:

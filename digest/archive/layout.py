@@ -12,9 +12,10 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
-from digest.errors import ConfigError, Problem
+from digest.errors import ConfigError, DigestError, ExitCode, Problem
 
 INDEX_FILE = "index.html"
 FEED_FILE = "feed.xml"
@@ -45,6 +46,41 @@ class Layout:
     def link(from_path: str, to_path: str) -> str:
         """A relative link from one archive file to another."""
         return posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
+
+
+def escapes(relative: str) -> bool:
+    """True when a page path could name a file outside the archive folder."""
+    parts = PurePosixPath(unquote(relative)).parts
+    return relative.startswith("/") or "\\" in relative or "\0" in relative or ".." in parts
+
+
+def inside(folder: Path, relative: str) -> Path:
+    """`folder / relative`, refused when it resolves (links followed) outside the folder."""
+    base = folder.resolve()
+    target = (base / relative).resolve()
+    if escapes(relative) or not target.is_relative_to(base) or target == base:
+        raise DigestError(
+            f"{relative!r} would be written outside the archive folder {folder}; refused",
+            exit_code=ExitCode.CONFIG,
+        )
+    return target
+
+
+def _contained(layout: Layout, config_file: str) -> Layout:
+    pages = [layout.page_path(date(2000, 1, 1)), layout.latest_page or "x"]
+    if any(escapes(page) for page in pages):
+        raise ConfigError(
+            [
+                Problem(
+                    config_file,
+                    "archive_url",
+                    "has a '..' segment after the archive folder, which would put pages "
+                    "outside it; name the pages below the folder, e.g. "
+                    "https://example.org/digest/{date}.html",
+                )
+            ]
+        )
+    return layout
 
 
 def layout_for(archive_url: str | None, config_file: str) -> Layout:
@@ -85,7 +121,7 @@ def layout_for(archive_url: str | None, config_file: str) -> Layout:
                     )
                 ]
             )
-        return Layout(base + "/", DATED_PAGE, latest_page=page)
+        return _contained(Layout(base + "/", DATED_PAGE, latest_page=page), config_file)
     head = archive_url[: archive_url.index("{date}")]
     base = head[: head.rindex("/") + 1]
-    return Layout(base, archive_url[len(base) :])
+    return _contained(Layout(base, archive_url[len(base) :]), config_file)

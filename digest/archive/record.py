@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from digest.archive.layout import escapes
 from digest.errors import DigestError, ExitCode
 
 RECORD_VERSION = 1
@@ -49,7 +50,9 @@ class ArchivedEdition:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ArchivedEdition:
-        """Read one edition back from editions.json."""
+        """Read one edition back from editions.json (a path leaving the folder is refused)."""
+        if escapes(str(data["path"])):
+            raise ValueError(f"the page path {str(data['path'])!r} leaves the archive folder")
         return cls(
             date=str(data["date"]),
             subject=str(data["subject"]),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from digest.archive.feed import atom_feed
 from digest.archive.index import index_html
-from digest.archive.layout import FEED_FILE, INDEX_FILE, MANIFEST_FILE, Layout, layout_for
+from digest.archive.layout import FEED_FILE, INDEX_FILE, MANIFEST_FILE, Layout, inside, layout_for
 from digest.archive.record import ArchivedEdition, ArchivedStory, read_record, record_bytes
 from digest.archive.webpage import build_web_version, web_page
 from digest.atomic import write_atomic
@@ -48,7 +48,8 @@ class ArchiveResult:
     files: list[Path] = field(default_factory=list)
 
 
-def _write(path: Path, data: bytes, result: ArchiveResult) -> None:
+def _write(folder: Path, relative: str, data: bytes, result: ArchiveResult) -> None:
+    path = inside(folder, relative)  # never a file outside the archive folder
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, data)
@@ -57,6 +58,16 @@ def _write(path: Path, data: bytes, result: ArchiveResult) -> None:
             f"cannot write {path}: {error.strerror or error}", exit_code=ExitCode.CONFIG
         ) from None
     result.files.append(path)
+
+
+def _read(folder: Path, relative: str) -> bytes:
+    """A page of the archive (one outside the folder is refused)."""
+    try:
+        return inside(folder, relative).read_bytes()
+    except OSError as error:
+        raise DigestError(
+            f"cannot read {folder / relative}: {error.strerror or error}", exit_code=ExitCode.CONFIG
+        ) from None
 
 
 def _publication_at(where: Path) -> tuple[Publication, Path]:
@@ -100,7 +111,7 @@ def _archive_one(
         feed_link=layout.link(page_path, FEED_FILE),
         link_color=loaded.publication.brand.color,
     )
-    _write(folder / page_path, html.encode("utf-8"), result)
+    _write(folder, page_path, html.encode("utf-8"), result)
     edition = built.edition
     return ArchivedEdition(
         date=loaded.date.isoformat(),
@@ -158,8 +169,8 @@ def archive_editions(
             exit_code=ExitCode.CONFIG,
         )
     if layout.latest_page:  # archive_url without {date}: that one page is the newest edition
-        newest = (folder / editions[0].path).read_bytes()
-        _write(folder / layout.latest_page, newest, result)
+        newest = _read(folder, editions[0].path)
+        _write(folder, layout.latest_page, newest, result)
     feed = atom_feed(
         publication,
         editions[: publication.archive.feed_entries],
@@ -167,9 +178,9 @@ def archive_editions(
         index_url=layout.url(INDEX_FILE),
         url_of={e.date: layout.url(e.path) for e in editions},
     )
-    _write(folder / FEED_FILE, feed, result)
+    _write(folder, FEED_FILE, feed, result)
     index = index_html(publication, root, editions, layout, FEED_FILE)
-    _write(folder / INDEX_FILE, index.encode("utf-8"), result)
-    _write(folder / MANIFEST_FILE, record_bytes(editions), result)
+    _write(folder, INDEX_FILE, index.encode("utf-8"), result)
+    _write(folder, MANIFEST_FILE, record_bytes(editions), result)
     logger.info("archive: %d editions rendered, %d in all", len(result.archived), result.total)
     return result

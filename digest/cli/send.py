@@ -308,3 +308,8 @@ def _print_status(result: EditionStatus) -> None:
         if len(listed) > TEXT_LIMIT:
             more = result.counts[state] - TEXT_LIMIT
             typer.echo(f"    ... and {more:,} more (--json lists them all)")
+    if result.unverified:
+        typer.echo("  reported, unverified (nothing proves they are about our mail):")
+        for report in result.unverified[:TEXT_LIMIT]:
+            status = f" {report.status}" if report.status else ""
+            typer.echo(f"    {report.address}: {report.kind}{status}: {report.why}")

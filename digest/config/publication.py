@@ -167,11 +167,44 @@ class Archive(StrictModel):
         return value
 
 
+# `[bounces] return_path` once its {tag} is filled (digest.mail.tags: 8 + 1 + 24 characters):
+# a plain ASCII address whose local part fits RFC 5321's 64 octets.
+SAMPLE_TAG = "0" * 8 + "-" + "0" * 24
+RETURN_PATH = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`|~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`|~-]+)*"
+    r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+)
+MAX_LOCAL_PART = 64
+
+
 class Bounces(StrictModel):
-    """How `digest bounces import` treats temporary failures."""
+    """Where bounces go and how `digest bounces import` treats temporary failures."""
 
     # Temporary failures (4.x.x) in this many editions in a row suppress the address.
     soft_limit: Annotated[int, Field(ge=1, le=100)] = DEFAULT_SOFT_BOUNCE_LIMIT
+    # The envelope sender (MAIL FROM); "{tag}" in it becomes each message's bounce tag (VERP).
+    return_path: str | None = None
+
+    @field_validator("return_path")
+    @classmethod
+    def _return_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        filled = value.replace("{tag}", SAMPLE_TAG, 1)
+        local = filled.rpartition("@")[0]
+        if "{" in filled or "}" in filled or not RETURN_PATH.fullmatch(filled):
+            raise ValueError(
+                "must be one address, with {tag} at most once in the part before the @, "
+                "e.g. bounces+{tag}@example.org"
+            )
+        if len(local) > MAX_LOCAL_PART:
+            raise ValueError(
+                f"the part before the @ is longer than {MAX_LOCAL_PART} characters once "
+                f"{{tag}} ({len(SAMPLE_TAG)} characters) is filled in"
+            )
+        if "{tag}" in value.rpartition("@")[2]:
+            raise ValueError("{tag} belongs before the @")
+        return value
 
 
 class Publication(StrictModel):

@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from digest.delivery import jobs
 from digest.delivery.jobs import Claim, Exit, Job, Outcome, RateLimit, Refused, Result
 from digest.delivery.journal import Change, Journal, JournalError, State
 from digest.delivery.options import Progress, SendOptions, SendSummary
@@ -59,7 +60,7 @@ class Dispatcher:
         self,
         *,
         edition_key: str,
-        sender: str,
+        sender: Callable[[Recipient], str],
         render: Callable[[Recipient], bytes],
         transports: list[Transport],
         journal: Journal | None,
@@ -169,7 +170,7 @@ class Dispatcher:
                 events.append(self._events.get_nowait())
             except queue.Empty:
                 break
-        for event in events:
+        for event in (jobs.scrubbed(e, self.scrub) for e in events):  # before any log or journal
             if isinstance(event, Claim):
                 self._claim(event)
             elif isinstance(event, Result):
@@ -211,7 +212,7 @@ class Dispatcher:
 
     def _result(self, result: Result, ready: deque[Job], delayed: list[Job]) -> None:
         job, s = result.job, self.summary
-        address, words = job.recipient.email, self.scrub(result.words)
+        address, words = job.recipient.email, result.words
         if result.outcome is Outcome.RETRY:
             ready.appendleft(job)
             return
@@ -249,7 +250,7 @@ class Dispatcher:
             self._stop()
         if event.reason:
             logger.warning("a connection gave up: %s", event.reason)
-            self._gave_up = self.scrub(event.reason)  # the run's reason if all give up
+            self._gave_up = event.reason  # the run's reason if all give up
             if event.fatal:
                 self.summary.stopped, self.summary.fatal = self._gave_up, True
                 self._stop()
@@ -359,7 +360,7 @@ class Dispatcher:
                 data = self.render(job.recipient)
                 try:
                     transport.send(
-                        self.sender,
+                        self.sender(job.recipient),
                         job.recipient.email,
                         data,
                         functools.partial(self._ask, job, claimed),

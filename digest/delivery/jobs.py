@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -83,6 +84,15 @@ class Exit:
     reason: str | None = None
     fatal: bool = False
     crash: BaseException | None = None
+
+
+def scrubbed(event: Claim | Result | Exit, scrub: Callable[[str], str]) -> Claim | Result | Exit:
+    """The report with known secrets removed from its words: the one place, before any use."""
+    if isinstance(event, Result) and event.words:
+        event.words = scrub(event.words)
+    elif isinstance(event, Exit) and event.reason:
+        event.reason = scrub(event.reason)
+    return event
 
 
 class Refused(Exception):

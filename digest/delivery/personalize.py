@@ -26,6 +26,7 @@ from digest.mail.personal import (
     merge_marker,
     prepare_message,
 )
+from digest.mail.tags import tag_key
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def read_secret(env_name: str, environ: Mapping[str, str]) -> bytes:
         state = "is not set" if not value else f"is shorter than {MIN_SECRET_CHARS} characters"
         raise PersonalizeError(
             f"the environment variable {env_name} {state}; it holds the secret that signs "
-            "unsubscribe links (set it to a long random string)"
+            "unsubscribe links and bounce tags (set it to a long random string, the same "
+            "for send, serve-unsubscribe and bounces import)"
         )
     return value.encode("utf-8")
 
@@ -71,7 +73,7 @@ def prepare(
     available_fields: Iterable[str] = (),
     markers: Markers = DEFAULT_MARKERS,
 ) -> Personalizer:
-    """Build the message once for a send; each reader's link is signed with `secret`."""
+    """Build the message once for a send; each reader's link and tag are signed with `secret`."""
     sign = functools.partial(make_token, secret, list_id_for(publication))
     return prepare_message(
         publication,
@@ -83,4 +85,5 @@ def prepare(
         sign=sign,
         markers=markers,
         available_fields=available_fields,
+        tag_key=tag_key(secret),
     )

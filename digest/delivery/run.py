@@ -20,6 +20,7 @@ from digest.delivery.recipient_list import (
     load_recipients,
 )
 from digest.delivery.recipients import Recipient, check_address
+from digest.delivery.redact import credential_forms
 from digest.delivery.send import send_edition
 from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.errors import DigestError, ExitCode
@@ -149,7 +150,7 @@ def send_edition_file(
             environ=environ,
             suppressions=suppressions,
             markers=built.personal.markers,
-            secrets=[password],
+            secrets=credential_forms(delivery.username, password),
         )
     summary.subject, summary.transport = subject, transport_name
     summary.test_address = request.test_address

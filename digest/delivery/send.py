@@ -23,7 +23,6 @@ from digest.delivery.recipients import Recipient
 from digest.delivery.redact import redactor
 from digest.delivery.suppression import SuppressionList
 from digest.delivery.transports import Transport
-from digest.mail.message import parse_address
 from digest.mail.personal import DEFAULT_MARKERS, Markers
 
 logger = logging.getLogger(__name__)
@@ -74,7 +73,6 @@ def send_edition(
     )
     first = next(iter(recipients))
     personalizer.verify(personalizer.render(first), first)
-    sender = parse_address(publication.from_address, "From address").addr_spec
     if options.dry_run:
         for recipient in recipients:  # every header is built and checked, nothing is sent
             personalizer.render(recipient)
@@ -91,7 +89,7 @@ def send_edition(
         summary.destination = getattr(transports[0], "destination", None)
         dispatcher = Dispatcher(
             edition_key=edition_key,
-            sender=sender,
+            sender=personalizer.envelope_sender,
             render=personalizer.render,
             transports=transports,
             journal=journal,

@@ -9,6 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.delivery.journal import Journal, State, default_journal_path
+from digest.delivery.suppression import (
+    SuppressionList,
+    UnverifiedReport,
+    default_suppression_path,
+)
 
 # The text report lists this many addresses per state; --json lists them all.
 TEXT_LIMIT = 50
@@ -33,6 +38,8 @@ class EditionStatus:
     first_sent: datetime | None = None
     last_sent: datetime | None = None
     problems: list[Problem] = field(default_factory=list)
+    # Bounces and complaints about this edition that nothing proves (`digest bounces import`).
+    unverified: list[UnverifiedReport] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -58,6 +65,10 @@ class EditionStatus:
             "deferred": listed(State.DEFERRED),
             "unknown": listed(State.UNKNOWN),
             "suppressed": self.counts[State.SUPPRESSED],
+            "reported_unverified": [
+                {"address": r.address, "kind": r.kind, "status": r.status, "why": r.why}
+                for r in self.unverified
+            ],
         }
 
 
@@ -71,10 +82,11 @@ def edition_status(
     path = journal_path or default_journal_path(loaded.root)
     key = loaded.date.isoformat()
     zone = ZoneInfo(loaded.publication.timezone)
+    unverified = _unverified(default_suppression_path(loaded.root), key)
     if not path.exists():
-        return EditionStatus(key, path, dict.fromkeys(State, 0))
+        return EditionStatus(key, path, dict.fromkeys(State, 0), unverified=unverified)
     with Journal(path) as journal:
-        status = EditionStatus(key, path, journal.counts(key))
+        status = EditionStatus(key, path, journal.counts(key), unverified=unverified)
         between = journal.sent_between(key)
         if between is not None:
             status.first_sent = datetime.fromtimestamp(between[0], zone)
@@ -85,3 +97,11 @@ def edition_status(
                 for address, state, reply in journal.errors(key, (wanted,), limit)
             ]
     return status
+
+
+def _unverified(path: Path, edition: str) -> list[UnverifiedReport]:
+    """The reports nothing proves about this edition (none before the list exists)."""
+    if not path.exists():
+        return []
+    with SuppressionList(path) as suppressions:
+        return suppressions.unverified(edition)

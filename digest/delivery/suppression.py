@@ -45,6 +45,16 @@ CREATE TABLE IF NOT EXISTS soft_bounces (
     created REAL NOT NULL,
     PRIMARY KEY (address, edition)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unverified_reports (
+    report TEXT NOT NULL,
+    address TEXT NOT NULL,
+    edition TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    why TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (report, address)
+) WITHOUT ROWID;
 """
 
 
@@ -66,6 +76,19 @@ class Suppression:
     reason: Reason
     created: float
     source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnverifiedReport:
+    """A bounce or complaint nothing proves is about our mail: recorded, never acted on."""
+
+    report: str  # a hash of the message, so importing it twice records it once
+    address: str
+    edition: str  # the likely edition, "" when none fits
+    kind: str  # hard, soft, delayed, complaint
+    status: str
+    why: str
+    created: float
 
 
 class SuppressionError(DigestError):
@@ -135,14 +158,18 @@ class SuppressionList:
             (normalize_address(entry.address), entry.reason.value, entry.created, entry.source)
             for entry in entries
         ]
+        return self._insert_many(
+            "INSERT OR IGNORE INTO suppressions (address, reason, created, source) "
+            "VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+    def _insert_many(self, sql: str, rows: Sequence[tuple[object, ...]]) -> int:
+        """Run one INSERT OR IGNORE for many rows in a transaction; returns how many were new."""
         try:
             with self._transaction():
                 before = self._db.total_changes
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO suppressions (address, reason, created, source) "
-                    "VALUES (?, ?, ?, ?)",
-                    rows,
-                )
+                self._db.executemany(sql, rows)
                 return self._db.total_changes - before
         except sqlite3.Error as error:
             raise SuppressionError(
@@ -232,6 +259,30 @@ class SuppressionList:
             "SELECT edition FROM soft_bounces WHERE address = ?", (normalize_address(address),)
         )
         return {edition for (edition,) in rows}
+
+    # --- reports nothing proves: shown by `bounces import` and `status`, never acted on -------
+
+    def record_unverified(self, reports: Iterable[UnverifiedReport]) -> int:
+        """Keep reports for the editor to see; returns how many were new."""
+        rows = [
+            (r.report, normalize_address(r.address), r.edition, r.kind, r.status, r.why, r.created)
+            for r in reports
+        ]
+        return self._insert_many(
+            "INSERT OR IGNORE INTO unverified_reports "
+            "(report, address, edition, kind, status, why, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def unverified(self, edition: str | None = None) -> list[UnverifiedReport]:
+        """The unverified reports (about one edition, or all), oldest first."""
+        where, values = ("WHERE edition = ?", (edition,)) if edition is not None else ("", ())
+        rows = self._db.execute(
+            "SELECT report, address, edition, kind, status, why, created "
+            f"FROM unverified_reports {where} ORDER BY created, address",
+            values,
+        )
+        return [UnverifiedReport(*row) for row in rows]
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -28,10 +28,10 @@ from digest.mail.message import (
     build_template,
     format_list_unsubscribe,
     format_to,
-    message_id,
     parse_address,
     verify_message,
 )
+from digest.mail.tags import PREVIEW_TAG_KEY, fill_return_path, make_tag, tagged_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +157,9 @@ class Personalizer:
     merge_fields: frozenset[str]
     text_fields: frozenset[str] = frozenset()  # merge fields shown in the text part
     html_fields: frozenset[str] = frozenset()
+    tag_key: bytes = PREVIEW_TAG_KEY  # a send's is derived from the secret (digest.mail.tags)
+    sender: str = ""  # the From address: the envelope sender without [bounces] return_path
+    return_path: str | None = None  # [bounces] return_path, may hold {tag}
 
     def unsubscribe_url(self, recipient: Addressee) -> str:
         """The reader's personal https unsubscribe link ('' without [unsubscribe] url)."""
@@ -164,9 +167,19 @@ class Personalizer:
             return ""
         return fill_link(self.url_template, self.sign(recipient.email), recipient.email)
 
+    def tag(self, recipient: Addressee) -> str:
+        """The HMAC tag proving a report is about this reader's copy of this edition."""
+        return make_tag(self.tag_key, self.edition_key, recipient.email)
+
     def message_id(self, recipient: Addressee) -> str:
-        """Stable across retries and re-runs: derived from edition and address."""
-        return message_id(f"{self.edition_key}\n{recipient.email.lower()}", self.domain)
+        """Stable across retries and re-runs: derived from edition, address and the key."""
+        return tagged_message_id(self.tag(recipient), self.domain)
+
+    def envelope_sender(self, recipient: Addressee) -> str:
+        """MAIL FROM, where bounces go: `[bounces] return_path` (tagged) or the From address."""
+        if self.return_path is None:
+            return self.sender
+        return fill_return_path(self.return_path, self.tag(recipient))
 
     def render(self, recipient: Addressee) -> bytes:
         """The reader's complete message (CRLF), without rendering anything again."""
@@ -217,13 +230,15 @@ def prepare_message(
     markers: Markers = DEFAULT_MARKERS,
     available_fields: Iterable[str] | None = None,
     require_unsubscribe: bool = True,
+    tag_key: bytes = PREVIEW_TAG_KEY,
 ) -> Personalizer:
     """Build the message once for an edition, ready to personalize per reader.
 
     `available_fields` are the columns of the recipient list; None (a build) fills any merge
     field the templates use, empty where the sample reader has no value. A build passes
     `require_unsubscribe=False` so that a publication without [unsubscribe] still builds
-    (and `digest check` says what is missing); a send never does.
+    (and `digest check` says what is missing); a send never does. `tag_key` makes the
+    Message-IDs and return paths provable (a send's comes from the secret).
     """
     settings = publication.unsubscribe
     if not settings.url and require_unsubscribe:
@@ -263,10 +278,11 @@ def prepare_message(
         markers=slots,
     )
     logger.debug("message template built with %d merge fields", len(used))
+    from_address = parse_address(publication.from_address, "From address")
     return Personalizer(
         template=template,
         edition_key=edition_key,
-        domain=parse_address(publication.from_address, "From address").domain,
+        domain=from_address.domain,
         list_id=list_id,
         url_template=settings.url,
         mailto_template=_as_mailto(settings.mailto),
@@ -274,4 +290,7 @@ def prepare_message(
         merge_fields=frozenset(used),
         text_fields=text_fields,
         html_fields=html_fields,
+        tag_key=tag_key,
+        sender=from_address.addr_spec,
+        return_path=publication.bounces.return_path,
     )

@@ -1,39 +1,48 @@
-"""`digest bounces import`: bounces matched to sends through the journal, then suppressed.
+"""`digest bounces import`: reports proven to be about our mail change readers' states.
 
-A report is matched to the message that bounced by its Message-ID (digest's are derived from
-edition and address, so they are recomputed, never stored) or, when the bounce returned no
-headers, by the failed address and the newest edition sent to it before the bounce arrived.
-Hard bounces are suppressed at once; soft ones are counted per edition and suppress after
-`[bounces] soft_limit` editions in a row; complaints are suppressed; warnings are reported.
-Nothing is guessed: a report that matches no send is listed as unmatched and changes nothing.
+Bounces and complaints arrive by mail, from anyone. One changes a reader's state only when it
+quotes the bounce tag of a message the journal says went to that reader (digest.subscribers.
+verify): hard bounces are suppressed at once; soft ones are counted per edition and suppress
+after `[bounces] soft_limit` editions in a row; complaints are suppressed; warnings are
+reported. A report nothing proves (no returned headers, an older untagged Message-ID, a
+complaint quoting no message of ours) is recorded as "reported, unverified" with its likely
+edition, shown here and by `digest status`, and acted on only with `accept_unverified`.
+Each message is read on its own: one that cannot be read is named and skipped.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.delivery.journal import Journal, State, default_journal_path
-from digest.delivery.suppression import Reason, SuppressionList, default_suppression_path
+from digest.delivery.journal import Journal, default_journal_path
+from digest.delivery.personalize import read_secret
+from digest.delivery.suppression import (
+    Reason,
+    SuppressionList,
+    UnverifiedReport,
+    default_suppression_path,
+)
 from digest.errors import DigestError, ExitCode
-from digest.mail.message import message_id
+from digest.mail.tags import tag_key
 from digest.subscribers.dsn import Failure, Kind, Report, read_report
 from digest.subscribers.mailboxes import read_messages
 from digest.subscribers.publication import open_publication
+from digest.subscribers.verify import Doubtful, Proven, Verifier
 
 logger = logging.getLogger(__name__)
 
-# A bounce can only be about a message sent before it: allow for clocks a little out of step.
-CLOCK_SLACK_S = 3600
-# A lost confirmation (unknown) or a crash mid-send (sending) may still have been delivered.
-DELIVERED_STATES = (State.SENT, State.SENDING, State.UNKNOWN)
 MAX_SOURCE_CHARS = 200
+# Why a message could not be read, as shown: enough to find it, never a whole traceback.
+MAX_PROBLEM_CHARS = 200
+REPORT_ID_HEX = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +55,29 @@ class Outcome:
     kind: Kind
     status: str
     action: str  # what was done, in words
+    verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Unmatched:
-    """A report that matches no send: listed, never acted on."""
+    """A report about nobody we sent to: listed, never acted on."""
 
     label: str
     subject: str
     address: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unverified:
+    """A report about a reader of ours that nothing proves: recorded, not acted on."""
+
+    label: str
+    subject: str
+    address: str
+    edition: str  # the likely edition, "" when none fits
+    kind: Kind
+    status: str
     why: str
 
 
@@ -64,77 +87,23 @@ class BounceImport:
 
     messages: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
+    unverified: list[Unverified] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
     not_bounces: list[tuple[str, str]] = field(default_factory=list)  # (label, subject)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
     dry_run: bool = False
+    accept_unverified: bool = False
 
     def count(self, action_prefix: str) -> int:
         """How many outcomes' actions start with these words."""
         return sum(1 for outcome in self.outcomes if outcome.action.startswith(action_prefix))
 
 
-class _Matcher:
-    """Finds the (edition, address) a failure is about, from the journal."""
-
-    def __init__(self, journal: Journal, wanted: set[str]) -> None:
-        self.journal = journal
-        self.rows: dict[str, list[tuple[str, State, float]]] = defaultdict(list)
-        for edition, address, state, updated in journal.deliveries_to(wanted):
-            self.rows[address].append((edition, state, updated))
-        self.by_message_id: dict[str, tuple[str, str]] = {}
-
-    def resolve_message_ids(self, wanted: set[str]) -> None:
-        """Recompute Message-IDs across the journal for reports whose address we never sent to
-        (a forwarded address); one pass, one edition in memory at a time."""
-        if not wanted:
-            return
-        domains = {mid.rsplit("@", 1)[-1].rstrip(">") for mid in wanted}
-        for edition in self.journal.editions():
-            for address in self.journal.states(edition):
-                for domain in domains:
-                    candidate = message_id(f"{edition}\n{address}", domain)
-                    if candidate in wanted:
-                        self.by_message_id[candidate] = (edition, address)
-
-    def editions_sent(self, address: str) -> list[str]:
-        """The editions delivered to an address, oldest first."""
-        return sorted(e for e, state, _ in self.rows.get(address, []) if state in DELIVERED_STATES)
-
-    def match(self, failure: Failure, report: Report) -> tuple[str, str] | str:
-        """(edition, address), or why there is no match."""
-        if report.message_id:
-            domain = report.message_id.rsplit("@", 1)[-1].rstrip(">")
-            for address in failure.addresses:
-                for edition, _, _ in self.rows.get(address, []):
-                    if message_id(f"{edition}\n{address}", domain) == report.message_id:
-                        return edition, address
-            found = self.by_message_id.get(report.message_id)
-            if found is not None:
-                return found
-            return f"the returned message {report.message_id} is not from a send in the journal"
-        latest = report.date + CLOCK_SLACK_S if report.date else float("inf")
-        for address in failure.addresses:
-            sent = [
-                (edition, updated)
-                for edition, state, updated in self.rows.get(address, [])
-                if state in DELIVERED_STATES and updated <= latest
-            ]
-            if sent:
-                return max(sent)[0], address
-        return "no returned headers, and no send in the journal went to this address"
-
-
-def _soft_streak(
-    matcher: _Matcher, suppressions: SuppressionList, address: str, edition: str
-) -> int:
-    """Editions in a row, ending with `edition`, that soft-bounced for this address."""
-    bounced = suppressions.soft_bounced_editions(address)
-    streak = 0
-    for sent in reversed([e for e in matcher.editions_sent(address) if e <= edition]):
-        if sent not in bounced:
-            break
-        streak += 1
-    return streak
+@dataclass(frozen=True, slots=True)
+class _Read:
+    label: str
+    report: Report
+    digest: str  # a hash of the message's bytes
 
 
 def _source(edition: str, failure: Failure) -> str:
@@ -142,9 +111,22 @@ def _source(edition: str, failure: Failure) -> str:
     return f"bounce {edition}: {words}"[:MAX_SOURCE_CHARS]
 
 
+def _soft_streak(
+    verifier: Verifier, suppressions: SuppressionList, address: str, edition: str
+) -> int:
+    """Editions in a row, ending with `edition`, that soft-bounced for this address."""
+    bounced = suppressions.soft_bounced_editions(address)
+    streak = 0
+    for sent in reversed([e for e in verifier.editions_sent(address) if e <= edition]):
+        if sent not in bounced:
+            break
+        streak += 1
+    return streak
+
+
 def _apply(
     suppressions: SuppressionList,
-    matcher: _Matcher,
+    verifier: Verifier,
     failure: Failure,
     edition: str,
     address: str,
@@ -165,12 +147,39 @@ def _apply(
     if dry_run:
         return "soft bounce (would be counted)"
     suppressions.record_soft_bounce(address, edition, failure.status, when)
-    streak = _soft_streak(matcher, suppressions, address, edition)
+    streak = _soft_streak(verifier, suppressions, address, edition)
     if streak >= soft_limit:
         source = f"{streak} soft bounces in a row; " + _source(edition, failure)
         suppressions.add(address, Reason.SOFT_BOUNCES, source=source, when=when)
         return f"suppressed ({streak} soft bounces in a row)"
     return f"soft bounce counted ({streak} of {soft_limit} in a row)"
+
+
+def _read_mailbox(
+    mailbox_path: Path, result: BounceImport, progress: Callable[[int], None] | None
+) -> list[_Read]:
+    """Every bounce in the mailbox; a message that cannot be read is named and passed over."""
+    reports: list[_Read] = []
+    for entry in read_messages(mailbox_path):
+        result.messages += 1
+        if progress is not None:
+            progress(result.messages)
+        if entry.data is None:
+            result.unreadable.append((entry.label, entry.problem))
+            continue
+        try:
+            report = read_report(entry.data)
+        except Exception as error:  # any parser failure is this message's alone
+            why = f"cannot be parsed ({type(error).__name__}: {error})"[:MAX_PROBLEM_CHARS]
+            logger.warning("bounces: %s %s", entry.label, why)
+            result.unreadable.append((entry.label, why))
+            continue
+        if report.failures:
+            digest = hashlib.sha256(entry.data).hexdigest()[:REPORT_ID_HEX]
+            reports.append(_Read(entry.label, report, digest))
+        else:
+            result.not_bounces.append((entry.label, report.subject))
+    return reports
 
 
 def import_bounces(
@@ -179,23 +188,22 @@ def import_bounces(
     *,
     journal_path: Path | None = None,
     dry_run: bool = False,
+    accept_unverified: bool = False,
+    environ: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BounceImport:
-    """Read every message in a mailbox and act on the bounces that match a send."""
+    """Read every message in a mailbox and act on the bounces proven to be about our sends.
+
+    The tags are checked with the secret `digest send` signed them with ([unsubscribe]
+    secret_env). `accept_unverified` also acts on reports nothing proves, matched to the
+    likely edition (the editor's call, e.g. for bounces of sends made before bounce tags).
+    """
     folder = open_publication(where)
+    environ = os.environ if environ is None else environ
+    secret = read_secret(folder.publication.unsubscribe.secret_env, environ)
     soft_limit = folder.publication.bounces.soft_limit
-    result = BounceImport(dry_run=dry_run)
-    reports: list[tuple[str, Report]] = []
-    for label, data in read_messages(mailbox_path):
-        result.messages += 1
-        report = read_report(data)
-        if report.failures:
-            reports.append((label, report))
-        else:
-            result.not_bounces.append((label, report.subject))
-        if progress is not None:
-            progress(result.messages)
-    wanted = {address for _, r in reports for f in r.failures for address in f.addresses}
+    result = BounceImport(dry_run=dry_run, accept_unverified=accept_unverified)
+    reports = _read_mailbox(mailbox_path, result, progress)
     journal_path = journal_path or default_journal_path(folder.root)
     if not journal_path.exists():
         raise DigestError(
@@ -207,46 +215,86 @@ def import_bounces(
     with contextlib.ExitStack() as stack:
         if dry_run and not suppression_path.exists():  # a dry run creates nothing
             suppression_path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "s"
-        _match_and_apply(result, reports, wanted, journal_path, suppression_path, soft_limit)
+        journal = stack.enter_context(Journal(journal_path))
+        wanted = {a for r in reports for f in r.report.failures for a in f.addresses}
+        verifier = Verifier(journal, tag_key(secret), wanted)
+        suppressions = stack.enter_context(SuppressionList(suppression_path))
+        _match_and_apply(result, reports, verifier, suppressions, soft_limit)
     logger.info(
-        "bounces: %d messages, %d matched failures, %d unmatched",
+        "bounces: %d messages, %d proven failures, %d unverified, %d unmatched, %d unreadable",
         result.messages,
         len(result.outcomes),
+        len(result.unverified),
         len(result.unmatched),
+        len(result.unreadable),
     )
     return result
 
 
 def _match_and_apply(
     result: BounceImport,
-    reports: list[tuple[str, Report]],
-    wanted: set[str],
-    journal_path: Path,
-    suppression_path: Path,
+    reports: list[_Read],
+    verifier: Verifier,
+    suppressions: SuppressionList,
     soft_limit: int,
 ) -> None:
-    dry_run = result.dry_run
-    with Journal(journal_path) as journal:
-        matcher = _Matcher(journal, wanted)
-        unresolved = {
-            r.message_id
-            for _, r in reports
-            if r.message_id and not any(a in matcher.rows for f in r.failures for a in f.addresses)
-        }
-        matcher.resolve_message_ids(unresolved)
-        with SuppressionList(suppression_path) as suppressions:
-            for label, report in reports:
-                when = report.date or time.time()
-                for failure in report.failures:
-                    match = matcher.match(failure, report)
-                    if isinstance(match, str):
-                        shown = failure.addresses[0]
-                        result.unmatched.append(Unmatched(label, report.subject, shown, match))
-                        continue
-                    edition, address = match
-                    action = _apply(
-                        suppressions, matcher, failure, edition, address, when, soft_limit, dry_run
+    recorded: list[UnverifiedReport] = []
+    for read in reports:
+        report = read.report
+        when = report.date or time.time()
+        for failure in report.failures:
+            match = verifier.check(failure, report)
+            if isinstance(match, Doubtful):
+                if not match.reader:
+                    result.unmatched.append(
+                        Unmatched(read.label, report.subject, match.address, match.why)
                     )
-                    result.outcomes.append(
-                        Outcome(label, address, edition, failure.kind, failure.status, action)
+                    continue
+                result.unverified.append(
+                    Unverified(
+                        read.label,
+                        report.subject,
+                        match.address,
+                        match.edition,
+                        failure.kind,
+                        failure.status,
+                        match.why,
                     )
+                )
+                recorded.append(
+                    UnverifiedReport(
+                        read.digest,
+                        match.address,
+                        match.edition,
+                        failure.kind.value,
+                        failure.status,
+                        match.why,
+                        when,
+                    )
+                )
+                if not (result.accept_unverified and match.edition):
+                    continue
+            proven = isinstance(match, Proven)
+            action = _apply(
+                suppressions,
+                verifier,
+                failure,
+                match.edition,
+                match.address,
+                when,
+                soft_limit,
+                result.dry_run,
+            )
+            result.outcomes.append(
+                Outcome(
+                    read.label,
+                    match.address,
+                    match.edition,
+                    failure.kind,
+                    failure.status,
+                    action,
+                    verified=proven,
+                )
+            )
+    if recorded and not result.dry_run:
+        suppressions.record_unverified(recorded)

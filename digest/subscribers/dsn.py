@@ -20,6 +20,8 @@ from enum import StrEnum
 
 from flufl.bounce import all_failures
 
+from digest.mail.tags import find_tags
+
 logger = logging.getLogger(__name__)
 
 # RFC 3463 enhanced status codes, and basic SMTP reply codes where no enhanced one is given.
@@ -74,6 +76,8 @@ class Report:
     message_id: str | None  # Message-ID of the message that bounced, when it came back
     failures: tuple[Failure, ...]
     format: str  # "dsn", "text", "arf" or "" (not a bounce)
+    # (edition hint, MAC) of every bounce tag quoted anywhere: a Message-ID or return path.
+    tags: tuple[tuple[str, str], ...] = ()
 
 
 def _address(field: str | None) -> str | None:
@@ -89,7 +93,10 @@ def _text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+    try:
+        return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know: the words are still mostly ASCII
+        return payload.decode("utf-8", errors="replace")
 
 
 def _human_text(message: Message) -> str:
@@ -243,7 +250,7 @@ def _text_failures(message: Message, human: str) -> list[Failure]:
 
 
 def read_report(data: bytes) -> Report:
-    """Read one message from a bounce mailbox."""
+    """Read one message from a bounce mailbox (a malformed one may raise; the caller names it)."""
     message = email.message_from_bytes(data)
     subject = " ".join(str(message.get("Subject", "")).split())
     try:
@@ -260,4 +267,6 @@ def read_report(data: bytes) -> Report:
             failures, kind = _text_failures(message, human), "text"
     if not failures:
         return Report(subject, date, None, (), "")
-    return Report(subject, date, _returned_message_id(message, human), tuple(failures), kind)
+    returned = _returned_message_id(message, human)
+    tags = tuple(find_tags(data.decode("latin-1")))  # tags are ASCII wherever they stand
+    return Report(subject, date, returned, tuple(failures), kind, tags)

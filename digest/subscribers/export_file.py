@@ -20,6 +20,7 @@ from pathlib import Path
 from digest.delivery.recipients import RowProblem
 from digest.delivery.suppression import Reason, Suppression, normalize_address
 from digest.errors import DigestError, ExitCode
+from digest.subscribers.cells import from_spreadsheet
 
 DELIMITERS = (",", ";", "\t", "|")
 EMAIL_HEADERS = frozenset({"email", "emailaddress", "mail", "address", "emailaddr", "e_mail"})
@@ -154,7 +155,10 @@ def _columns(header: list[str], path: Path, default_reason: Reason) -> _Columns:
 
 
 def _cell(cells: list[str], index: int | None) -> str:
-    return cells[index].strip() if index is not None and index < len(cells) else ""
+    # digest's own exports guard formula starts with an apostrophe (digest.subscribers.cells).
+    if index is None or index >= len(cells):
+        return ""
+    return from_spreadsheet(cells[index]).strip()
 
 
 def iter_export(

@@ -2,17 +2,21 @@
 
 Waitress runs a fixed pool of worker threads behind one event loop, so a flood of slow clients
 queues instead of spawning threads; idle connections are dropped, oversized requests refused
-before the app sees them.
+before the app sees them. Waitress counts any byte as activity, so a client trickling one byte
+every few seconds would hold its connection for ever, and a hundred such clients would fill
+every slot (slowloris): each request must also arrive whole within REQUEST_DEADLINE_S.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 
 from digest.delivery.personalize import read_secret
 from digest.errors import DigestError, ExitCode
@@ -26,24 +30,59 @@ DEFAULT_PORT = 8025
 # Each request is one SQLite write of a few milliseconds; four threads keep up with any inbox
 # provider's one-click traffic and bound the server's memory.
 DEFAULT_THREADS = 4
-# A client that sends nothing for this long is cut off (slowloris); a real POST takes < 1 s.
+# A client that sends nothing for this long is cut off; a real POST takes < 1 s.
 CHANNEL_TIMEOUT_S = 15
-# Open connections beyond this wait in the kernel's backlog.
-CONNECTION_LIMIT = 100
+# From its first byte, a request (line, headers, 4 KB of body) must be in within this time,
+# however steadily it trickles; a mail provider's one-click POST needs well under a second.
+REQUEST_DEADLINE_S = 10.0
+# Open connections beyond this wait in the kernel's backlog. Each costs a socket and a few KB;
+# poll() rather than select() lets the number pass 1024 descriptors.
+CONNECTION_LIMIT = 500
 # Request line plus headers; an unsubscribe request is well under 4 KB.
 MAX_HEADER_BYTES = 16_384
+
+
+class DeadlineChannel(HTTPChannel):  # type: ignore[misc]
+    """A waitress connection whose request in progress must be complete by a deadline."""
+
+    request_deadline = REQUEST_DEADLINE_S
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_began: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        """Note when each request's first byte arrived; a finished request stops the clock."""
+        before = self.request
+        result: bool = super().received(data)
+        if self.request is None:
+            self.request_began = None
+        elif self.request is not before:
+            self.request_began = time.monotonic()
+        return result
+
+    def readable(self) -> bool:
+        """Waitress asks this on every turn of its loop: past the deadline, close instead."""
+        began = self.request_began
+        if began is not None and time.monotonic() - began > self.request_deadline:
+            logger.info("closed a connection whose request took over %.0f s", self.request_deadline)
+            self.request_began = None
+            self.will_close = True  # writable() is then true, and waitress closes it
+            return False
+        return bool(super().readable())
 
 
 def make_server(app: UnsubscribeApp, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:
     """A bound waitress server for `app` (port 0 picks a free one); call `.run()` to serve."""
     try:
-        return create_server(
+        server = create_server(
             app,
             host=host,
             port=port,
             threads=threads,
             channel_timeout=CHANNEL_TIMEOUT_S,
             connection_limit=CONNECTION_LIMIT,
+            asyncore_use_poll=True,
             max_request_header_size=MAX_HEADER_BYTES,
             max_request_body_size=MAX_BODY_BYTES,
             expose_tracebacks=False,
@@ -55,6 +94,12 @@ def make_server(app: UnsubscribeApp, host: str, port: int, threads: int = DEFAUL
             f"cannot listen on {host}:{port}: {error.strerror or error}",
             exit_code=ExitCode.CONFIG,
         ) from None
+    # Waitress makes each accepted connection from its listener's `channel_class`.
+    listeners = [server] if isinstance(server, BaseWSGIServer) else server.map.values()
+    for listener in listeners:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = DeadlineChannel
+    return server
 
 
 def serve_unsubscribe(

@@ -19,6 +19,7 @@ from digest.delivery.suppression import (
     SuppressionList,
     default_suppression_path,
 )
+from digest.subscribers.cells import spreadsheet_safe
 from digest.subscribers.export_file import ExportFile, iter_export
 from digest.subscribers.publication import open_publication
 
@@ -73,13 +74,17 @@ def list_suppressions(where: Path, reason: Reason | None = None) -> list[Suppres
 
 
 def suppression_csv(entries: Iterable[Suppression]) -> str:
-    """The list as CSV (email, reason, ISO date, source), for a newsroom system to import."""
+    """The list as CSV (email, reason, ISO date, source), for a newsroom system to import.
+
+    A cell that a spreadsheet would run as a formula starts with an apostrophe.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     for entry in entries:
         when = datetime.fromtimestamp(entry.created, UTC).isoformat(timespec="seconds")
-        writer.writerow((entry.address, entry.reason.value, when, entry.source))
+        cells = (entry.address, entry.reason.value, when, entry.source)
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])  # no formula ever runs
     return buffer.getvalue()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
+from lxml import etree
 
 from digest.errors import SourceError
 from digest.models import Article
@@ -24,9 +25,8 @@ log = logging.getLogger(__name__)
 
 # Entity declarations are how "billion laughs" and external-entity attacks start; no real
 # feed needs them (RSS 0.91's DOCTYPE names an external DTD but declares nothing inline).
+# A document XML parsers refuse is searched whole: feedparser reads those too, loosely.
 _ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.I)
-# The root element ends the prolog, where a DOCTYPE and its declarations must be.
-_FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
 # Feeds this large are archives, not today's news; refuse before parsing.
 MAX_FEED_BYTES = MAX_SOURCE_BYTES
 # A title made from the summary, when an entry has none, is cut here (a headline, not a text).
@@ -50,12 +50,26 @@ def _text_for_scan(data: bytes) -> str:
     return data.decode("latin-1")  # ASCII-compatible encodings: byte positions are enough
 
 
+def _declares_entities(data: bytes) -> bool:
+    """True when the document's DTD declares an entity, wherever the DTD stands.
+
+    libxml2 reads the prolog as XML does (comments, processing instructions and all), never
+    expanding an entity or fetching a DTD; a document it cannot parse is searched whole.
+    """
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError, LookupError):
+        return _ENTITY_DECLARATION.search(_text_for_scan(data)) is not None
+    dtd = root.getroottree().docinfo.internalDTD
+    return dtd is not None and any(True for _ in dtd.iterentities())
+
+
 def check_feed_safe(data: bytes, origin: str) -> None:
-    """Refuse a feed whose prolog declares entities (entity expansion, external entities)."""
-    text = _text_for_scan(data)
-    first = _FIRST_ELEMENT.search(text)
-    prolog = text[: first.start()] if first else text
-    if _ENTITY_DECLARATION.search(prolog):
+    """Refuse a feed whose DTD declares entities (entity expansion, external entities)."""
+    if _declares_entities(data):
         raise SourceError(
             f"{origin}: the feed declares XML entities, which feeds never need; "
             "refused as unsafe (entity expansion)"

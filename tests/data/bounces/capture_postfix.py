@@ -1,88 +1,60 @@
 """Regenerate postfix.mbox: real bounces written by Postfix for messages digest really sent.
 
-Not run by the test suite (it needs a private Postfix instance). How postfix.mbox was made:
+Not run by the test suite (tests/test_reliability_reports.py does the same live, when Postfix
+can run). Run as root, with Debian's postfix installed, from the repository:
 
-1. A Postfix 3.7 instance in /tmp/pfx with this main.cf (master.cf: Debian's, smtpd off):
-       myhostname = mta.example.org          relayhost = [127.0.0.1]:2526
-       maximal_queue_lifetime = 0            bounce_queue_lifetime = 0
-       virtual_mailbox_domains = news.example.org
-       virtual_mailbox_base = /tmp/pfx/mail  virtual_mailbox_maps = static:bounces.mbox
-       virtual_uid_maps = static:65534       virtual_gid_maps = static:65534
-   so every message is relayed to the aiosmtpd below, and every bounce for the sender
-   digest@news.example.org lands in /tmp/pfx/mail/bounces.mbox. A queue lifetime of 0 makes
-   Postfix give up after the first temporary failure, as it would after five days.
-2. `PYTHONPATH=. python tests/data/bounces/capture_postfix.py`: the newsroom of
-   tests/test_bounces.py sends its first edition to aiosmtpd; each captured message is
-   handed to Postfix's sendmail; the relay refuses the readers below; Postfix writes its
-   DSNs.
-3. Copy /tmp/pfx/mail/bounces.mbox here as postfix.mbox.
+    PYTHONPATH=. .venv/bin/python tests/data/bounces/capture_postfix.py
 
-Message-IDs are derived from edition and address, so the same newsroom sending the same
-edition in the test gets the same Message-IDs the returned messages carry.
+The newsroom of tests/test_bounces.py sends its first edition to aiosmtpd; four captured
+messages are handed to a private Postfix (tests/postfix_relay.py, queue lifetimes of 0) whose
+next hop refuses those readers (tests/bounce_relay.py): a hard 5.1.1 returning the whole
+message, a hard 5.2.1 returning headers only (RET=HDRS), a soft 4.2.2, and a message digest
+never sent (a note from the desk to a stranger). Postfix's four DSNs come back through the
+same next hop and are written to postfix.mbox here.
+
+Message-IDs carry a bounce tag derived from edition, address and the newsroom's test secret,
+so the same newsroom sending the same edition in the tests gets the Message-IDs the returned
+messages carry.
 """
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-
+from tests import bounce_relay, postfix_relay
 from tests.newsroom import BOUNCE_READERS, EDITIONS, make_newsroom, send
-from tests.smtp_server import FaultHandler, smtp_server
+from tests.sink import free_port
+from tests.smtp_server import smtp_server
 
-RELAY_PORT = 2526
-POSTFIX_CONFIG = "/tmp/pfx/etc"
 SENDER = "digest@news.example.org"
-# The relay's answers, as a receiving server would give them.
-REFUSALS = {
-    "gone@example.org": "550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown",
-    "closed@example.net": "550 5.2.1 The email account that you tried to reach is disabled",
-    "full@example.org": "452 4.2.2 The email account that you tried to reach is over quota",
-}
-FOREIGN = "stranger@example.org"  # a message digest never sent, refused too
-
-
-class Relay(FaultHandler):
-    async def handle_RCPT(  # type: ignore[override]
-        self, server: object, session: object, envelope: object, address: str, options: list[str]
-    ) -> str:
-        if address in REFUSALS:
-            return REFUSALS[address]
-        if address == FOREIGN:
-            return "550 5.1.1 <stranger@example.org>: Recipient address rejected: User unknown"
-        return await super().handle_RCPT(server, session, envelope, address, options)
+FOREIGN = (
+    f"From: Desk <{SENDER}>\nTo: stranger@example.org\nSubject: Lunch?\n"
+    "Message-ID: <lunch-1@desk.news.example.org>\n\nAre you free on Friday?\n"
+).encode()
+OUT = Path(__file__).with_name("postfix.mbox")
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder, smtp_server() as capture:
         newsroom = make_newsroom(Path(folder) / "news", capture.port, readers=BOUNCE_READERS)
         send(newsroom, EDITIONS[0])
-        sent = {rcpt: data for rcpt, data in capture.handler.received}
-    relay = Controller(Relay(), hostname="127.0.0.1", port=RELAY_PORT)
-    relay.start()
-    try:
-        for address in REFUSALS:
-            returned = "hdrs" if address == "closed@example.net" else "full"
-            subprocess.run(
-                ["sendmail", "-C", POSTFIX_CONFIG, "-f", SENDER, "-R", returned, "-i", address],
-                input=sent[address].replace(b"\r\n", b"\n"),
-                check=True,
-            )
-        foreign = (
-            f"From: Desk <{SENDER}>\nTo: {FOREIGN}\nSubject: Lunch?\n"
-            "Message-ID: <lunch-1@desk.news.example.org>\n\nAre you free on Friday?\n"
-        )
-        subprocess.run(
-            ["sendmail", "-C", POSTFIX_CONFIG, "-f", SENDER, "-i", FOREIGN],
-            input=foreign.encode(),
-            check=True,
-        )
-        time.sleep(15)  # pickup, cleanup, qmgr, smtp, bounce, virtual: a few seconds each
-    finally:
-        relay.stop()
+        sent = dict(capture.handler.received)
+    hop = bounce_relay.RefusingHop()
+    with (
+        smtp_server(hop) as next_hop,
+        postfix_relay.postfix_relay(
+            free_port(), next_hop.port, postfix_relay.BOUNCE_AT_ONCE
+        ) as relay,
+    ):
+        for address in ("gone@example.org", "closed@example.net", "full@example.org"):
+            ret = "hdrs" if address == "closed@example.net" else "full"
+            bounce_relay.inject(relay, SENDER, address, sent[address], ret)
+        bounce_relay.inject(relay, SENDER, "stranger@example.org", FOREIGN, "full")
+        reports = bounce_relay.wait_for_reports(hop, 4)
+    assert len(reports) == 4, f"only {len(reports)} bounces came back"
+    bounce_relay.write_mbox(OUT, [data for _, data in reports])
+    print(f"wrote {len(reports)} Postfix bounces to {OUT}")
 
 
 if __name__ == "__main__":
