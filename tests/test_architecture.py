@@ -17,6 +17,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "models": frozenset(),
     "atomic": frozenset({"errors"}),
     "cache": frozenset({"models", "atomic"}),
+    # Every SQLite file digest keeps; below every phase that keeps one.
+    "store": frozenset({"errors", "atomic"}),
     "summarize": FOUNDATION,
     "config": FOUNDATION | {"summarize"},
     "sources": FOUNDATION | {"config", "summarize"},
@@ -24,9 +26,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "mail": FOUNDATION | {"config", "summarize", "edition"},
     "build": FOUNDATION | {"config", "summarize", "sources", "edition", "mail", "output"},
     "output": FOUNDATION | {"config", "mail", "build"},
-    "delivery": FOUNDATION | {"config", "summarize", "mail", "build"},
-    "subscribers": FOUNDATION | {"config", "mail", "delivery"},
-    "archive": FOUNDATION | {"config", "summarize", "edition", "mail", "build"},
+    # Editions over time (what was sent, when): below the phases that record it.
+    "history": FOUNDATION | {"config", "store"},
+    "delivery": FOUNDATION | {"config", "summarize", "mail", "build", "store", "history"},
+    "subscribers": FOUNDATION | {"config", "mail", "delivery", "store"},
+    "archive": FOUNDATION | {"config", "summarize", "edition", "mail", "build", "store", "history"},
     "preview": FOUNDATION | {"config", "summarize", "sources", "edition", "mail", "build"},
     "scaffold": FOUNDATION | {"config"},
     "cli": frozenset({"*"}),

@@ -1,0 +1,256 @@
+"""Red-team cases of the storage round, as tests: no confirmed unsubscribe is ever lost.
+
+The endpoint runs in its own process under waitress (4 threads) and under gunicorn
+(`--threads 4`), while three more processes run `digest subscribers list`, `digest bounces
+import` and `digest send` over and over; 40 readers POST one-click unsubscribes meanwhile. Every
+reader told "unsubscribed" must be on the list afterwards and must get nothing from the next
+send. (Before the store, 37 of 40 were lost: each thread's first open closed a descriptor of the
+live database, which dropped the process's locks, and another process removed the WAL.)
+Bounded: each server's run takes about 10 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_publication
+from digest.delivery.personalize import list_id_for
+from digest.delivery.tokens import make_token
+from tests.newsroom import ENV, SECRET, Newsroom, make_newsroom, send
+from tests.sink import wait_for_port
+from tests.smtp_server import free_port, smtp_server
+from tests.test_unsubscribe_endpoint import suppressed
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LEAVING = tuple(f"leave{n:02d}@example.org" for n in range(40))
+STAYING = tuple(f"stay{n:02d}@example.org" for n in range(10))
+# The unsubscribes are spread over this long, so the other processes' runs fall among them.
+SPREAD_S = 3.0
+CLIENTS = 8
+HTTP_TIMEOUT_S = 15.0
+# Every wait of the test is bounded.
+READY_TIMEOUT_S = 30.0
+CHURN_LIMIT_S = 60.0
+STOP_TIMEOUT_S = 30.0
+TOLD = ("You are unsubscribed", "You are already unsubscribed")
+# An RFC 3464 report for an address no send went to: the import reads both files, and matches
+# nothing (what it makes of it is the bounce import's business, not this test's).
+DSN = """\
+From MAILER-DAEMON Fri Nov 22 06:00:00 2024
+From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+To: digest@news.example.org
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+The mail could not be delivered.
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; stranger@example.net
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 no such user
+
+--b--
+"""
+
+
+def _servers(root: Path, port: int) -> dict[str, list[str]]:
+    return {
+        "waitress": [
+            str(BIN / "digest"),
+            "serve-unsubscribe",
+            "--dir",
+            str(root),
+            "--port",
+            str(port),
+            "--threads",
+            "4",
+        ],
+        "gunicorn": [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "2",
+            "digest.subscribers.app:create_app()",
+        ],
+    }
+
+
+def _environment(root: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "DIGEST_PUBLICATION": str(root),
+        **ENV,
+    }
+
+
+@contextmanager
+def _process(
+    args: list[str], environment: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as output:
+        process = subprocess.Popen(args, env=environment, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Wait for a process told to stop; kill it if it does not, in bounded time."""
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT_S)
+
+
+@dataclass(frozen=True)
+class Churn:
+    """The other processes: each runs one digest command in a loop until `stop` exists."""
+
+    ready: tuple[Path, ...]
+    stop: Path
+    processes: tuple[subprocess.Popen[bytes], ...]
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not all(path.exists() for path in self.ready):
+            assert all(p.poll() is None for p in self.processes), "a churn process died"
+            assert time.monotonic() < deadline, "the churn processes did not start"
+            time.sleep(0.05)
+
+    def finish(self) -> list[dict[str, object]]:
+        self.stop.touch()
+        reports = []
+        for process in self.processes:
+            out, _ = process.communicate(timeout=STOP_TIMEOUT_S)
+            reports.append(json.loads(out.decode().strip().splitlines()[-1]))
+        return reports
+
+
+@contextmanager
+def _churning(newsroom: Newsroom, folder: Path, environment: dict[str, str]) -> Iterator[Churn]:
+    mbox = folder / "bounces.mbox"
+    mbox.write_text(DSN, encoding="utf-8")
+    root = str(newsroom.root)
+    commands = (
+        ["subscribers", "list", "--dir", root],
+        ["bounces", "import", str(mbox), "--dir", root],
+        ["send", str(newsroom.edition("2024-11-23")), "--to", str(newsroom.recipients), "--yes"],
+    )
+    stop = folder / "stop"
+    ready = tuple(folder / f"ready-{n}" for n in range(len(commands)))
+    processes = []
+    try:
+        for marker, command in zip(ready, commands, strict=True):
+            args = [sys.executable, "-m", "tests.store_churn", str(marker), str(stop)]
+            processes.append(
+                subprocess.Popen(
+                    [*args, str(CHURN_LIMIT_S), "--", *command],
+                    env=environment,
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        yield Churn(ready, stop, tuple(processes))
+    finally:
+        stop.touch()
+        for process in processes:
+            _stop(process)
+
+
+def _unsubscribe(url: str, delay: float) -> tuple[int, str]:
+    time.sleep(delay)
+    request = urllib.request.Request(
+        url,
+        data=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("server", ["waitress", "gunicorn"])
+def test_every_confirmed_unsubscribe_is_kept_and_honoured(server: str, tmp_path: Path) -> None:
+    if server == "gunicorn" and not (BIN / "gunicorn").exists():
+        pytest.skip("gunicorn is not installed (it is in the test extra)")
+    port = free_port()
+    with smtp_server() as smtp:
+        newsroom = make_newsroom(
+            tmp_path / "news",
+            smtp.port,
+            unsubscribe_url=f"http://127.0.0.1:{port}/unsubscribe?token={{token}}",
+            readers=LEAVING + STAYING,
+        )
+        shutil.copy(newsroom.edition("2024-11-23"), newsroom.edition("2024-11-24"))
+        send(newsroom, "2024-11-22")  # the journal exists before the churn starts
+        list_id = list_id_for(load_publication(newsroom.root / "digest.toml"))
+        urls = [
+            f"http://127.0.0.1:{port}/unsubscribe?token={make_token(SECRET.encode(), list_id, a)}"
+            for a in LEAVING
+        ]
+        environment = _environment(newsroom.root)
+        args = _servers(newsroom.root, port)[server]
+        with (
+            _process(args, environment, tmp_path / f"{server}.log") as endpoint,
+            _churning(newsroom, tmp_path, environment) as churn,
+        ):
+            wait_for_port(port, endpoint, server)
+            churn.wait_ready()
+            step = SPREAD_S / len(urls)
+            with ThreadPoolExecutor(CLIENTS) as pool:
+                answers = list(pool.map(_unsubscribe, urls, [n * step for n in range(len(urls))]))
+            churn_reports = churn.finish()
+        told = {
+            a
+            for a, (status, page) in zip(LEAVING, answers, strict=True)
+            if status == 200 and any(phrase in page for phrase in TOLD)
+        }
+        lost = told - set(suppressed(newsroom.root))
+        first_new = len(smtp.handler.received)
+        send(newsroom, "2024-11-24")
+        mailed = {rcpt for rcpt, _ in smtp.handler.received[first_new:]}
+    statuses = sorted({status for status, _ in answers})
+    note = f"{server}: told {len(told)}/40, statuses {statuses}, churn {churn_reports}"
+    print(f"{note}; lost {len(lost)}, unsubscribed readers mailed {len(mailed & told)}")
+    assert not lost, f"{len(lost)} confirmed unsubscribes lost ({note})"
+    assert not mailed & told, f"unsubscribed readers mailed: {sorted(mailed & told)}"
+    assert mailed == set(STAYING), note  # the send itself worked
+    assert all(status in (200, 503) for status in statuses), note  # never a 500 page
+    assert len(told) == len(LEAVING), note  # and, on this quiet a list, nobody had to retry
+    assert all(set(report["codes"]) <= {"0", "1"} for report in churn_reports), churn_reports
