@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,11 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from digest.cli import app
 from digest.config import load_publication
 from digest.delivery.personalize import list_id_for
 from digest.delivery.tokens import make_token
-from tests.newsroom import ENV, SECRET, Newsroom, make_newsroom, send
+from digest.errors import ExitCode
+from tests.newsroom import ENV, READERS, SECRET, Newsroom, make_newsroom, send
 from tests.sink import wait_for_port
 from tests.smtp_server import free_port, smtp_server
 from tests.test_unsubscribe_endpoint import suppressed
@@ -254,3 +258,99 @@ def test_every_confirmed_unsubscribe_is_kept_and_honoured(server: str, tmp_path:
     assert all(status in (200, 503) for status in statuses), note  # never a 500 page
     assert len(told) == len(LEAVING), note  # and, on this quiet a list, nobody had to retry
     assert all(set(report["codes"]) <= {"0", "1"} for report in churn_reports), churn_reports
+
+
+# --- never a silent full resend --------------------------------------------------------------
+
+
+def _send(newsroom: Newsroom, day: str, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app,
+        ["send", str(newsroom.edition(day)), "--to", str(newsroom.recipients), "--yes", *extra],
+        env=ENV,
+    )
+    return result.exit_code, result.output
+
+
+def test_a_deleted_journal_after_a_send_refuses_the_next_send(tmp_path: Path) -> None:
+    with smtp_server() as smtp:
+        newsroom = make_newsroom(tmp_path / "news", smtp.port)
+        send(newsroom, "2024-11-22")
+        record = newsroom.root / "history" / "sends" / "2024-11-22.json"
+        kept = json.loads(record.read_text("utf-8"))
+        assert (kept["counts"], kept["runs"], kept["finished"]) == ({"sent": 4}, 1, True)
+        assert "@" not in record.read_text("utf-8")  # no address: safe to commit
+        for path in (newsroom.root / ".digest").glob("journal.sqlite*"):
+            path.unlink()
+        mailed = len(smtp.handler.received)
+        code, output = _send(newsroom, "2024-11-22")
+        assert code == ExitCode.JOURNAL == 8, output
+        assert "history/sends/2024-11-22.json says edition 2024-11-22 went out" in output
+        assert "journal.sqlite is missing" in output and "--resend-all" in output
+        assert len(smtp.handler.received) == mailed  # nobody mailed again
+        assert not (newsroom.root / ".digest" / "journal.sqlite").exists()  # nor created
+        code, output = _send(newsroom, "2024-11-23")  # another edition is not held back
+        assert code == 0, output
+        code, output = _send(newsroom, "2024-11-22", "--resend-all")  # knowingly, after a restore
+        assert code == 0, output
+        assert len(smtp.handler.received) == mailed + 2 * len(READERS)
+        assert json.loads(record.read_text("utf-8"))["runs"] == 2
+
+
+@pytest.mark.parametrize("damage", ["0 bytes", "older copy"])
+def test_a_damaged_or_older_journal_refuses_the_next_send(damage: str, tmp_path: Path) -> None:
+    with smtp_server() as smtp:
+        newsroom = make_newsroom(tmp_path / "news", smtp.port)
+        journal = newsroom.root / ".digest" / "journal.sqlite"
+        send(newsroom, "2024-11-23")
+        older = journal.read_bytes()  # a backup from before the 22nd went out
+        send(newsroom, "2024-11-22")
+        for path in journal.parent.glob("journal.sqlite*"):
+            path.unlink()
+        journal.write_bytes(b"" if damage == "0 bytes" else older)
+        mailed = len(smtp.handler.received)
+        code, output = _send(newsroom, "2024-11-22")
+        assert code == ExitCode.JOURNAL, output
+        assert len(smtp.handler.received) == mailed
+    expected = "is empty (0 bytes)" if damage == "0 bytes" else "knows 0 sent (an older copy"
+    assert expected in output and "--resend-all" in output, output
+    if damage == "0 bytes":
+        assert journal.read_bytes() == b""  # left for whoever restores it
+
+
+def test_a_run_that_sent_nothing_does_not_hold_the_next_one_back(tmp_path: Path) -> None:
+    newsroom = make_newsroom(tmp_path / "news", free_port())  # nothing listens there
+    code, output = _send(newsroom, "2024-11-22")
+    assert code == ExitCode.TEMPFAIL, output
+    record = json.loads((newsroom.root / "history/sends/2024-11-22.json").read_text("utf-8"))
+    assert (record["counts"], record["finished"]) == ({"pending": 4}, True)
+    for path in (newsroom.root / ".digest").glob("journal.sqlite*"):
+        path.unlink()
+    with smtp_server() as smtp:  # the journal lost, but nothing had gone: the send is not held
+        config = newsroom.root / "digest.toml"
+        text = re.sub(r"^port = \d+$", f"port = {smtp.port}", config.read_text("utf-8"), flags=re.M)
+        config.write_text(text, encoding="utf-8")
+        code, output = _send(newsroom, "2024-11-22")
+        assert code == 0, output
+        assert len(smtp.handler.received) == len(READERS)
+
+
+def test_init_keeps_personal_data_out_of_version_control(tmp_path: Path) -> None:
+    folder = tmp_path / "paper"
+    result = CliRunner().invoke(app, ["init", str(folder), "--name", "Paper"])
+    assert result.exit_code == 0, result.output
+    ignore = (folder / ".gitignore").read_text("utf-8")
+    assert ".digest/" in ignore.splitlines() and "personal data" in ignore.lower()
+    git = shutil.which("git")
+    if git is None:
+        return
+    subprocess.run([git, "init", "-q", str(folder)], check=True, timeout=30)
+    (folder / ".digest").mkdir()
+    (folder / ".digest" / "journal.sqlite").write_bytes(b"x")
+    checked = subprocess.run(
+        [git, "-C", str(folder), "check-ignore", ".digest/journal.sqlite", "history/x.json"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.stdout.split() == [".digest/journal.sqlite"]  # history/ is committed

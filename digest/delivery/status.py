@@ -64,12 +64,12 @@ class EditionStatus:
 def edition_status(
     edition_path: Path, journal_path: Path | None = None, *, limit: int | None = None
 ) -> EditionStatus:
-    """Read the journal for the edition file's date (nothing is written)."""
+    """Read the journal for the edition's identity (nothing is written)."""
     from digest.config import load_edition
 
     loaded = load_edition(edition_path)
     path = journal_path or default_journal_path(loaded.root)
-    key = loaded.date.isoformat()
+    key = loaded.identity
     zone = ZoneInfo(loaded.publication.timezone)
     if not path.exists():
         return EditionStatus(key, path, dict.fromkeys(State, 0))
