@@ -121,3 +121,17 @@ def test_only_the_cli_prints() -> None:
             and node.func.id == "print"
         ]
         assert not calls, f"digest.{name} prints; log instead, the command line prints"
+
+
+# SQLite files are opened only through digest.store; the recipient list's spool is an anonymous
+# temporary database (no file anyone else opens).
+SQLITE_ROOMS = ("store", "delivery.recipient_list")
+
+
+def test_only_the_store_opens_sqlite_files() -> None:
+    for name, path in _modules():
+        if name.startswith(SQLITE_ROOMS):
+            continue
+        assert "sqlite3" not in set(_imports(path)), (
+            f"digest.{name} imports sqlite3; open the file through digest.store.open_database"
+        )

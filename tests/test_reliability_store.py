@@ -36,7 +36,7 @@ from digest.delivery.tokens import make_token
 from digest.errors import ExitCode
 from tests.newsroom import ENV, READERS, SECRET, Newsroom, make_newsroom, send
 from tests.sink import wait_for_port
-from tests.smtp_server import free_port, smtp_server
+from tests.smtp_server import FaultHandler, free_port, smtp_server
 from tests.test_unsubscribe_endpoint import suppressed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -289,6 +289,8 @@ def test_a_deleted_journal_after_a_send_refuses_the_next_send(tmp_path: Path) ->
         assert "journal.sqlite is missing" in output and "--resend-all" in output
         assert len(smtp.handler.received) == mailed  # nobody mailed again
         assert not (newsroom.root / ".digest" / "journal.sqlite").exists()  # nor created
+        status = CliRunner().invoke(app, ["status", str(newsroom.edition("2024-11-22"))])
+        assert "history: 4 sent to a list of 4 in 1 run" in status.output, status.output
         code, output = _send(newsroom, "2024-11-23")  # another edition is not held back
         assert code == 0, output
         code, output = _send(newsroom, "2024-11-22", "--resend-all")  # knowingly, after a restore
@@ -316,6 +318,34 @@ def test_a_damaged_or_older_journal_refuses_the_next_send(damage: str, tmp_path:
     assert expected in output and "--resend-all" in output, output
     if damage == "0 bytes":
         assert journal.read_bytes() == b""  # left for whoever restores it
+
+
+def test_a_send_killed_half_way_then_a_lost_journal_refuses_the_next(tmp_path: Path) -> None:
+    """SIGKILL leaves the record of a run that never ended: some readers may have it."""
+    handler = FaultHandler(delay=0.3)  # slow enough to be killed part-way
+    with smtp_server(handler) as smtp:
+        newsroom = make_newsroom(tmp_path / "news", smtp.port)
+        edition, recipients = newsroom.edition("2024-11-22"), newsroom.recipients
+        args = ["send", str(edition), "--to", str(recipients), "--yes", "--connections", "1"]
+        process = subprocess.Popen(
+            [str(BIN / "digest"), *args],
+            env=_environment(newsroom.root),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not handler.received and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT_S)
+        assert 1 <= len(handler.received) < len(READERS)
+        record = json.loads((newsroom.root / "history/sends/2024-11-22.json").read_text("utf-8"))
+        assert record["finished"] is False
+        for path in (newsroom.root / ".digest").glob("journal.sqlite*"):
+            path.unlink()
+        code, output = _send(newsroom, "2024-11-22")
+    assert code == ExitCode.JOURNAL, output
+    assert "journal.sqlite is missing" in output
 
 
 def test_a_run_that_sent_nothing_does_not_hold_the_next_one_back(tmp_path: Path) -> None:

@@ -308,6 +308,13 @@ def _print_status(result: EditionStatus) -> None:
 
     typer.echo(f"edition {result.edition}: {result.total:,} recipients in {result.journal}")
     typer.echo("  " + "  ".join(f"{state.value} {result.counts[state]:,}" for state in State))
+    if result.history is not None:
+        record = result.history
+        typer.echo(
+            f"  history: {record.sent:,} sent to a list of {record.recipients:,} in "
+            f"{record.runs} run{'s' if record.runs != 1 else ''}, the last at {record.updated}"
+            + ("" if record.finished else " (it did not finish)")
+        )
     if result.first_sent and result.last_sent:
         typer.echo(
             f"  first sent {result.first_sent:%Y-%m-%d %H:%M:%S %Z}, "

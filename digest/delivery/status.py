@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.delivery.journal import Journal, State, default_journal_path
+from digest.history.sends import SendRecord, read_send_record
 
 # The text report lists this many addresses per state; --json lists them all.
 TEXT_LIMIT = 50
@@ -33,6 +34,7 @@ class EditionStatus:
     first_sent: datetime | None = None
     last_sent: datetime | None = None
     problems: list[Problem] = field(default_factory=list)
+    history: SendRecord | None = None  # history/sends/<edition>.json, kept outside the journal
 
     @property
     def total(self) -> int:
@@ -58,6 +60,7 @@ class EditionStatus:
             "deferred": listed(State.DEFERRED),
             "unknown": listed(State.UNKNOWN),
             "suppressed": self.counts[State.SUPPRESSED],
+            "history": self.history.to_json() if self.history else None,
         }
 
 
@@ -71,10 +74,11 @@ def edition_status(
     path = journal_path or default_journal_path(loaded.root)
     key = loaded.identity
     zone = ZoneInfo(loaded.publication.timezone)
+    history = read_send_record(loaded.root, key)
     if not path.exists():
-        return EditionStatus(key, path, dict.fromkeys(State, 0))
+        return EditionStatus(key, path, dict.fromkeys(State, 0), history=history)
     with Journal(path) as journal:
-        status = EditionStatus(key, path, journal.counts(key))
+        status = EditionStatus(key, path, journal.counts(key), history=history)
         between = journal.sent_between(key)
         if between is not None:
             status.first_sent = datetime.fromtimestamp(between[0], zone)
