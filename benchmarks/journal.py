@@ -98,11 +98,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout to measure")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        help="where the files go (default: the temporary folder); /dev/shm takes the disk's "
+        "fsync out and leaves the code's own cost",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
     import digest
 
-    folder = Path(tempfile.mkdtemp(prefix="digest-journal-bench-"))
+    folder = Path(tempfile.mkdtemp(prefix="digest-journal-bench-", dir=args.folder))
     try:
         rows = [
             (f"send: {GROUP} claims + the last 250s a commit ({MESSAGES:,} msgs)", grouped_commits),
@@ -110,7 +117,10 @@ def main() -> None:
             ("status: open and close an existing journal", opening),
             ("endpoint: one unsubscribe (open list, durable insert)", unsubscribing),
         ]
-        print(f"digest from {Path(digest.__file__).parent}; medians of {args.repeats} runs")
+        print(
+            f"digest from {Path(digest.__file__).parent}, files in {folder.parent}; "
+            f"medians of {args.repeats} runs"
+        )
         print()
         print(f"| {'operation':<62} | {'µs each':>9} |\n|{'-' * 64}|{'-' * 11}|")
         for label, measure in rows:
