@@ -39,7 +39,7 @@ STALE_SECONDS = 3600
 HELD_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make a rename in `folder` durable (best effort: not every system can open a folder)."""
     try:
         handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
@@ -91,7 +91,7 @@ def write_atomic(path: Path, data: bytes, *, private: bool = True, exclusive: bo
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
 @contextlib.contextmanager
@@ -144,12 +144,12 @@ def write_folder(folder: Path, files: Mapping[str, bytes], *, last: str | None =
             temporary = _write_temporary(staging, name, data, SHARED_MODE, folder / name)
             os.replace(temporary, staging / name)
         os.chmod(staging, FOLDER_MODE)
-        _sync_folder(staging)
+        sync_folder(staging)
         _switch(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _sync_folder(folder.parent)
+    sync_folder(folder.parent)
 
 
 def _refuse_file_in_the_way(folder: Path) -> None:

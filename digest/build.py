@@ -100,7 +100,8 @@ def archive_link(publication: Publication, loaded: LoadedEdition) -> str | None:
     """The archive ("view in browser") URL for this edition, if the publication has one."""
     if publication.archive_url is None:
         return None
-    return publication.archive_url.replace("{date}", loaded.date.isoformat())
+    # {date} names the edition's page: its identity, which for YYYY-MM-DD.toml is the date.
+    return publication.archive_url.replace("{date}", loaded.identity)
 
 
 def summarize_articles(
@@ -257,7 +258,7 @@ def build_in_memory(
         # token: building needs no secret, and the endpoint ignores that token.
         personalizer = prepare_message(
             publication,
-            edition_key=loaded.date.isoformat(),
+            edition_key=loaded.identity,
             subject=edition.subject,
             text=source.text,
             html=compiled.html,

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     CHECK = 5  # `digest check` found errors that would hurt the send
     DELIVERY = 6  # the send failed (refused login, TLS, recipients failed)
     RECIPIENTS = 7  # the recipient list has invalid rows
+    JOURNAL = 8  # the send journal is missing or damaged: a send would mail readers again
     BUG = 70  # digest itself failed unexpectedly; a bug to report (EX_SOFTWARE)
     IO = 74  # a file could not be written or read: disk full, permission (EX_IOERR)
     TEMPFAIL = 75  # some messages were deferred; run again later (EX_TEMPFAIL)

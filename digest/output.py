@@ -1,4 +1,4 @@
-"""The build's files: out/<date>/digest.{html,txt,mjml,eml} and report.json, and nothing else."""
+"""The build's files: out/<identity>/digest.{html,txt,mjml,eml} and report.json, nothing else."""
 
 from __future__ import annotations
 
@@ -18,15 +18,16 @@ OUTPUT_FOLDER = "out"
 
 
 def default_output(loaded: LoadedEdition) -> Path:
-    """out/<date>/ beside the publication's digest.toml."""
-    return loaded.root / OUTPUT_FOLDER / loaded.date.isoformat()
+    """out/<identity>/ beside the publication's digest.toml (the date, for YYYY-MM-DD.toml)."""
+    return loaded.root / OUTPUT_FOLDER / loaded.identity
 
 
 def report(result: BuildResult, files: dict[str, Path]) -> dict[str, Any]:
     """The build report: what went in, what was dropped and why, sizes and timings."""
     edition = result.edition
     return {
-        "edition": result.loaded.date.isoformat(),
+        "edition": result.loaded.identity,
+        "date": result.loaded.date.isoformat(),
         "subject": edition.subject,
         "preheader": edition.preheader,
         "articles": [

@@ -17,6 +17,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "models": frozenset(),
     "atomic": frozenset({"errors"}),
     "cache": frozenset({"models", "atomic"}),
+    # Every SQLite file digest keeps; below every phase that keeps one.
+    "store": frozenset({"errors", "atomic"}),
     "summarize": FOUNDATION,
     "config": FOUNDATION | {"summarize"},
     "sources": FOUNDATION | {"config", "summarize"},
@@ -24,9 +26,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "mail": FOUNDATION | {"config", "summarize", "edition"},
     "build": FOUNDATION | {"config", "summarize", "sources", "edition", "mail", "output"},
     "output": FOUNDATION | {"config", "mail", "build"},
-    "delivery": FOUNDATION | {"config", "summarize", "mail", "build"},
-    "subscribers": FOUNDATION | {"config", "mail", "delivery"},
-    "archive": FOUNDATION | {"config", "summarize", "edition", "mail", "build"},
+    # Editions over time (what was sent, when): below the phases that record it.
+    "history": FOUNDATION | {"config", "store"},
+    "delivery": FOUNDATION | {"config", "summarize", "mail", "build", "store", "history"},
+    "subscribers": FOUNDATION | {"config", "mail", "delivery", "store"},
+    "archive": FOUNDATION | {"config", "summarize", "edition", "mail", "build", "store", "history"},
     "preview": FOUNDATION | {"config", "summarize", "sources", "edition", "mail", "build"},
     "scaffold": FOUNDATION | {"config"},
     "cli": frozenset({"*"}),
@@ -117,3 +121,17 @@ def test_only_the_cli_prints() -> None:
             and node.func.id == "print"
         ]
         assert not calls, f"digest.{name} prints; log instead, the command line prints"
+
+
+# SQLite files are opened only through digest.store; the recipient list's spool is an anonymous
+# temporary database (no file anyone else opens).
+SQLITE_ROOMS = ("store", "delivery.recipient_list")
+
+
+def test_only_the_store_opens_sqlite_files() -> None:
+    for name, path in _modules():
+        if name.startswith(SQLITE_ROOMS):
+            continue
+        assert "sqlite3" not in set(_imports(path)), (
+            f"digest.{name} imports sqlite3; open the file through digest.store.open_database"
+        )

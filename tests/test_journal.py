@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.delivery.journal import Change, Entry, Journal, JournalError, State
+from digest.delivery.journal import Change, Entry, Journal, JournalDamaged, JournalError, State
+from digest.errors import ExitCode
 
 
 def test_states_counts_and_errors(tmp_path: Path) -> None:
@@ -43,8 +44,8 @@ def test_states_counts_and_errors(tmp_path: Path) -> None:
         first, last = journal.sent_between("e1") or (0, 0)
         assert 0 < first <= last
         assert journal.sent_between("other") is None and not journal.has("other")
-        mode = journal._db.execute("PRAGMA journal_mode").fetchone()[0]
-        sync = journal._db.execute("PRAGMA synchronous").fetchone()[0]
+        [(mode,)] = journal._db.read("PRAGMA journal_mode")
+        [(sync,)] = journal._db.read("PRAGMA synchronous")
         assert mode == "wal" and sync == 2  # FULL: a commit survives a crash of the machine
 
 
@@ -111,5 +112,6 @@ def test_an_unusable_journal_path_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_damaged_journal_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(JournalError, match="cannot open the send journal"):
+    with pytest.raises(JournalDamaged, match="is not a SQLite database") as raised:
         Journal(path)
+    assert raised.value.exit_code == ExitCode.JOURNAL and "--resend-all" in str(raised.value)

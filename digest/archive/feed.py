@@ -43,7 +43,7 @@ def atom_feed(
         feed.updated(max(entry.published for entry in entries))
     for entry in entries:  # newest first, as feed readers list them
         item = feed.add_entry(order="append")
-        url = url_of[entry.date]
+        url = url_of[entry.identity]
         item.id(url)
         item.title(entry.subject)
         item.link(href=url, rel="alternate", type="text/html")

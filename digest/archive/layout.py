@@ -4,14 +4,14 @@
 `https://example.org/digest/`: the 2024-11-22 edition is `2024-11-22.html` in it, the index
 `index.html`, the feed `feed.xml`. A URL ending in `{date}/` gets `{date}/index.html`. Without
 `{date}` the URL names one page, which holds the newest edition; every edition also gets its
-own `YYYY-MM-DD.html`.
+own `YYYY-MM-DD.html`. `{date}` stands for the edition's identity, its file name: the date for
+`2024-11-22.toml`, `2024-11-22-evening` for the evening edition of that day.
 """
 
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -31,9 +31,10 @@ class Layout:
     page_template: str  # relative, may hold {date}
     latest_page: str | None = None  # the page archive_url names when it has no {date}
 
-    def page_path(self, day: date) -> str:
-        """The edition's file, relative to the archive folder (POSIX separators)."""
-        path = self.page_template.replace("{date}", day.isoformat())
+    def page_path(self, identity: str) -> str:
+        """The edition's file, relative to the archive folder (POSIX separators); {date} is the
+        edition's identity (its file name: the date, for YYYY-MM-DD.toml)."""
+        path = self.page_template.replace("{date}", identity)
         return path + INDEX_FILE if path.endswith("/") or not path else path
 
     def url(self, path: str) -> str:
@@ -67,7 +68,7 @@ def inside(folder: Path, relative: str) -> Path:
 
 
 def _contained(layout: Layout, config_file: str) -> Layout:
-    pages = [layout.page_path(date(2000, 1, 1)), layout.latest_page or "x"]
+    pages = [layout.page_path("2000-01-01"), layout.latest_page or "x"]
     if any(escapes(page) for page in pages):
         raise ConfigError(
             [

@@ -30,7 +30,8 @@ class ArchivedStory:
 class ArchivedEdition:
     """One edition in the archive."""
 
-    date: str  # ISO date, the key
+    identity: str  # the edition's file name (or `id =`), the key
+    date: str  # ISO date
     subject: str
     preheader: str
     published: datetime  # the edition's morning in the publication's time zone
@@ -40,6 +41,7 @@ class ArchivedEdition:
     def to_json(self) -> dict[str, Any]:
         """A JSON object for editions.json."""
         return {
+            "id": self.identity,
             "date": self.date,
             "subject": self.subject,
             "preheader": self.preheader,
@@ -54,6 +56,7 @@ class ArchivedEdition:
         if escapes(str(data["path"])):
             raise ValueError(f"the page path {str(data['path'])!r} leaves the archive folder")
         return cls(
+            identity=str(data.get("id", data["date"])),  # records before ids: the date
             date=str(data["date"]),
             subject=str(data["subject"]),
             preheader=str(data.get("preheader", "")),
@@ -66,10 +69,11 @@ class ArchivedEdition:
 
 
 def read_record(path: Path) -> dict[str, ArchivedEdition]:
-    """The editions an earlier run archived, by date (none if the file does not exist)."""
+    """The editions an earlier run archived, by identity (none if the file does not exist)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {e["date"]: ArchivedEdition.from_json(e) for e in data["editions"]}
+        editions = (ArchivedEdition.from_json(e) for e in data["editions"])
+        return {edition.identity: edition for edition in editions}
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, KeyError, TypeError) as error:

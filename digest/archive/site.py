@@ -41,7 +41,7 @@ class ArchiveResult:
     """What a run wrote, and what it left out and why."""
 
     folder: Path
-    archived: list[str] = field(default_factory=list)  # dates rendered this run
+    archived: list[str] = field(default_factory=list)  # editions rendered this run
     future: list[str] = field(default_factory=list)  # editions not yet due
     failed: list[tuple[str, DigestError]] = field(default_factory=list)
     total: int = 0  # editions in the archive after the run
@@ -92,7 +92,7 @@ def _due_editions(root: Path, publication: Publication, result: ArchiveResult) -
             result.failed.append((str(path), error))
             continue
         if loaded.date > today:
-            result.future.append(loaded.date.isoformat())
+            result.future.append(loaded.identity)
         else:
             due.append(path)
     return due
@@ -102,7 +102,7 @@ def _archive_one(
     loaded: LoadedEdition, layout: Layout, folder: Path, result: ArchiveResult
 ) -> ArchivedEdition:
     built = build_web_version(loaded)
-    page_path = layout.page_path(loaded.date)
+    page_path = layout.page_path(loaded.identity)
     html = web_page(
         built.digest.html,
         title=loaded.publication.name,
@@ -114,6 +114,7 @@ def _archive_one(
     _write(folder, page_path, html.encode("utf-8"), result)
     edition = built.edition
     return ArchivedEdition(
+        identity=loaded.identity,
         date=loaded.date.isoformat(),
         subject=edition.subject,
         preheader=edition.preheader,
@@ -156,11 +157,14 @@ def archive_editions(
         except DigestError as error:
             result.failed.append((str(path), error))
             continue
-        record[entry.date] = entry
-        result.archived.append(entry.date)
+        record[entry.identity] = entry
+        result.archived.append(entry.identity)
         if progress is not None:
-            progress(entry.date)
-    editions = sorted(record.values(), key=lambda e: e.date, reverse=True)
+            progress(entry.identity)
+    # Newest first; two editions of one day by their morning hour, then by name.
+    editions = sorted(
+        record.values(), key=lambda e: (e.date, e.published, e.identity), reverse=True
+    )
     result.total = len(editions)
     if not editions:
         raise DigestError(
@@ -176,7 +180,7 @@ def archive_editions(
         editions[: publication.archive.feed_entries],
         feed_url=layout.url(FEED_FILE),
         index_url=layout.url(INDEX_FILE),
-        url_of={e.date: layout.url(e.path) for e in editions},
+        url_of={e.identity: layout.url(e.path) for e in editions},
     )
     _write(folder, FEED_FILE, feed, result)
     index = index_html(publication, root, editions, layout, FEED_FILE)

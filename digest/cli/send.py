@@ -34,9 +34,14 @@ SEND_HELP = "\n\n".join(
         "sends it once more with --on-unknown resend (the default), or never with "
         "--on-unknown skip (which may leave that reader without the edition). After a crash "
         "or a SIGKILL, at most one message per connection can be repeated.",
+        "Each list send also writes history/sends/<edition>.json (counts, no addresses). If "
+        "that record says the edition went out but the journal is missing, damaged or an "
+        "older copy, the send refuses (exit 8) rather than mail everyone again: restore "
+        "<publication>/.digest/ from a backup, or add --resend-all to send anyway.",
         "Exit codes: 0 all handled; 75 some deferred or unconfirmed, run again later; 6 "
-        "failures or a refused login; 7 bad recipient rows; 5 check errors; 2 bad options; "
-        "130 Ctrl-C (the messages in hand are finished and recorded first).",
+        "failures or a refused login; 7 bad recipient rows; 8 journal missing or damaged; 5 "
+        "check errors; 2 bad options; 130 Ctrl-C (the messages in hand are finished and "
+        "recorded first).",
         "The unsubscribe secret comes from DIGEST_UNSUBSCRIBE_SECRET and the SMTP password "
         "from DIGEST_SMTP_PASSWORD (the names are set in digest.toml).",
     )
@@ -121,6 +126,15 @@ def send(
         ),
     ] = "resend",
     journal: JournalOption = None,
+    resend_all: Annotated[
+        bool,
+        typer.Option(
+            "--resend-all",
+            help="After a restore: send even though history/sends/ says the edition went out "
+            "and the journal does not know it (every reader it does not list as sent gets it, "
+            "again if they had it).",
+        ),
+    ] = False,
     smtp_host: Annotated[
         str | None,
         typer.Option(help="Override \\[delivery] host.", show_default=False),
@@ -176,6 +190,7 @@ def send(
         skip_invalid=skip_invalid,
         rate=rate,
         connections=connections,
+        resend_all=resend_all,
         options=SendOptions(dry_run=dry_run, on_unknown=on_unknown),  # type: ignore[arg-type]
     )
     columns = (
@@ -293,6 +308,13 @@ def _print_status(result: EditionStatus) -> None:
 
     typer.echo(f"edition {result.edition}: {result.total:,} recipients in {result.journal}")
     typer.echo("  " + "  ".join(f"{state.value} {result.counts[state]:,}" for state in State))
+    if result.history is not None:
+        record = result.history
+        typer.echo(
+            f"  history: {record.sent:,} sent to a list of {record.recipients:,} in "
+            f"{record.runs} run{'s' if record.runs != 1 else ''}, the last at {record.updated}"
+            + ("" if record.finished else " (it did not finish)")
+        )
     if result.first_sent and result.last_sent:
         typer.echo(
             f"  first sent {result.first_sent:%Y-%m-%d %H:%M:%S %Z}, "

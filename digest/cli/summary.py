@@ -34,7 +34,7 @@ def build_summary(result: BuildResult, files: dict[str, Path]) -> str:
     else:
         contents = f"1 article, the lead: {edition.lead.title}"
     lines = [
-        f"Built {result.loaded.date.isoformat()}: {edition.subject}",
+        f"Built {result.loaded.identity}: {edition.subject}",
         f"  {contents}",
         f"  In brief: {_plural(len(edition.ticker), 'item')} kept, {len(dropped_ticker)} dropped",
     ]

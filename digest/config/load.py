@@ -12,12 +12,14 @@ from pydantic import BaseModel, ValidationError
 
 from digest.config.access import inside
 from digest.config.dates import parse_iso_date
-from digest.config.edition import EditionFile, LoadedEdition
+from digest.config.edition import EDITION_ID_PATTERN, EditionFile, LoadedEdition
 from digest.config.messages import plain_message, unknown_key_message
 from digest.config.publication import PUBLICATION_FILE, Publication
 from digest.errors import ConfigError, Problem
 
 EDITION_DATE_PATTERN = re.compile(r"(\d{4}-\d{2}-\d{2})")
+# What a file name that cannot be an identity becomes in the suggested `id =`.
+NOT_IN_AN_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
@@ -93,6 +95,68 @@ def _edition_date(path: Path, edition: EditionFile | None) -> dt.date | str:
         )
 
 
+def _identity_problems(
+    path: Path, data: dict[str, Any], edition: EditionFile | None
+) -> list[Problem]:
+    """An identity that cannot name files, or that says another day than the edition's date.
+
+    The identity (`id =`, else the file's stem) names the edition's folder in out/, its archive
+    page, its rows in the send journal and its Message-IDs; a file named for one day holding
+    another day's `date =` would be filed under the wrong day, beside that day's own edition.
+    """
+    problems = []
+    given = data.get("id")
+    if given is None and not re.fullmatch(EDITION_ID_PATTERN, path.stem):
+        suggested = NOT_IN_AN_ID.sub("-", path.stem).strip("-.") or "edition"
+        problems.append(
+            Problem(
+                str(path),
+                "",
+                f"the file name {path.name!r} cannot name the edition (its out/ folder, archive "
+                "page and send journal use it): only letters, digits, '.', '_' and '-'; "
+                f'rename the file or set id = "{suggested}" in it',
+            )
+        )
+    if edition is None:
+        return problems
+    if edition.id is not None and edition.id != path.stem:
+        sibling = path.with_name(f"{edition.id}.toml")
+        if sibling.exists():
+            problems.append(
+                Problem(
+                    str(path),
+                    "id",
+                    f"id = {edition.id!r} is the name of another edition, {sibling.name}: the "
+                    "two would share one journal, out/ folder and archive page; choose another id",
+                )
+            )
+    if edition.date is not None:
+        for where, name in (("file name", path.stem), ("id", edition.id)):
+            named = _named_date(name)
+            if named is not None and named != edition.date:
+                problems.append(
+                    Problem(
+                        str(path),
+                        "date",
+                        f"date = {edition.date.isoformat()} but the {where} {name!r} says "
+                        f"{named.isoformat()}: rename the file (or change its id) or correct "
+                        "the date, so the edition is not filed under another day",
+                    )
+                )
+    return problems
+
+
+def _named_date(name: str | None) -> dt.date | None:
+    """The valid date a file name or id holds, if any."""
+    match = EDITION_DATE_PATTERN.search(name or "")
+    if match is None:
+        return None
+    try:
+        return parse_iso_date(match.group(1))
+    except ValueError:
+        return None
+
+
 def _source_problems(data: dict[str, Any], path: Path, roots: list[Path] | None) -> list[Problem]:
     """Source files that don't exist or lie outside the publication, checked on the raw data
     so they are reported even when other keys of the same edition are invalid.
@@ -159,6 +223,7 @@ def load_edition(edition_path: Path, publication_path: Path | None = None) -> Lo
         if publication is not None and publication_path is not None:
             roots = publication.sources.roots(publication_path.parent)
         problems.extend(_source_problems(data, edition_path, roots))
+        problems.extend(_identity_problems(edition_path, data, edition))
     if edition is not None and not edition.articles and not edition.ticker:
         problems.append(
             Problem(str(edition_path), "articles", "the edition selects no articles or ticker")

@@ -1,7 +1,7 @@
 """The send journal: one SQLite row per (edition, recipient) so a send can stop and resume.
 
-Durability: WAL with synchronous=FULL, so a committed state survives a crash of the process
-or of the machine. The send commits in groups (`record`): one transaction carries every
+Durability: WAL with synchronous=FULL (`digest.store`), so a committed state survives a crash of
+the process or of the machine. The send commits in groups (`record`): one transaction carries every
 outcome and every claim that arrived together, so with several connections there is well
 under one fsync per message; a claim is never granted before its transaction is committed.
 """
@@ -13,7 +13,6 @@ import fcntl
 import hashlib
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,35 +20,24 @@ from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
-from digest.delivery.suppression import create_private_file
-from digest.errors import DigestError, ExitCode
+from digest.errors import ExitCode
+from digest.store import DamagedError, StoreError, open_database
+from digest.store.schemas import JOURNAL
 
 logger = logging.getLogger(__name__)
 
 JOURNAL_DIR = ".digest"
 JOURNAL_FILE = "journal.sqlite"
-# Another process (`digest status`) may hold a read lock for a moment; wait rather than fail.
-BUSY_TIMEOUT_MS = 5_000
 # A server's reply is kept for the report; longer replies are cut to keep the journal small.
 MAX_ERROR_CHARS = 500
 # Rows per statement when adding or looking up a chunk of recipients (SQLite allows 32,766
 # parameters; four per row when adding).
 ROWS_PER_STATEMENT = 1_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    edition TEXT NOT NULL,
-    address TEXT NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    updated REAL NOT NULL,
-    resent INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (edition, address)
-) WITHOUT ROWID
-"""
-# Journals written before `resent` existed gain the column on open.
-_MIGRATIONS = {"resent": "ALTER TABLE deliveries ADD COLUMN resent INTEGER NOT NULL DEFAULT 0"}
+# What to do when the journal is damaged, in every message that says so.
+DAMAGED_ADVICE = (
+    "Restore .digest/ from a backup and send again; if there is no backup, move the file "
+    "aside and send with --resend-all, which mails every reader on the list again"
+)
 
 
 class State(StrEnum):
@@ -82,10 +70,16 @@ class Change:
     resend: bool = False  # this attempt re-sends an unknown (its one allowed duplicate)
 
 
-class JournalError(DigestError):
+class JournalError(StoreError):
     """The journal cannot be opened or written, or another send of the edition holds the lock."""
 
     exit_code = ExitCode.DELIVERY
+
+
+class JournalDamaged(JournalError):
+    """The journal file is there but is no database: a send would not know who has what."""
+
+    exit_code = ExitCode.JOURNAL
 
 
 def default_journal_path(root: Path) -> Path:
@@ -104,18 +98,9 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            create_private_file(path)  # SQLite gives its -wal and -shm files the same mode
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute(_SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
-            for column, statement in _MIGRATIONS.items():
-                if column not in columns:
-                    self._db.execute(statement)
-        except (OSError, sqlite3.Error) as error:
-            raise JournalError(f"cannot open the send journal {path}: {error}") from None
+            self._db = open_database(path, JOURNAL, error=JournalError)
+        except DamagedError as damaged:
+            raise JournalDamaged(f"{damaged}.\n{DAMAGED_ADVICE}.") from None
         self._locks: dict[str, int] = {}
         self.commits = 0  # transactions that changed states; benchmarks divide by messages
 
@@ -182,22 +167,16 @@ class Journal:
 
         One transaction for the chunk; the keys of the result are lowercased addresses.
         """
-        try:
-            return self._add(edition, addresses)
-        except sqlite3.Error as error:
-            raise JournalError(f"cannot write the send journal {self.path}: {error}") from None
-
-    def _add(self, edition: str, addresses: Iterable[str]) -> dict[str, Entry]:
         keys = list(dict.fromkeys(address.lower() for address in addresses))
         now = time.time()
         entries: dict[str, Entry] = {}
-        with self._transaction():
+        with self._db.transaction() as connection:
             for chunk in _chunks(keys, ROWS_PER_STATEMENT):
                 values = ",".join("(?, ?, ?, ?)" for _ in chunk)
                 parameters: list[object] = []
                 for key in chunk:
                     parameters += (edition, key, State.PENDING.value, now)
-                inserted = self._db.execute(
+                inserted = connection.execute(
                     "INSERT INTO deliveries (edition, address, state, updated) "
                     f"VALUES {values} ON CONFLICT DO NOTHING RETURNING address",
                     parameters,
@@ -213,16 +192,13 @@ class Journal:
         """The entries the journal has for these addresses (lowercased keys); absent = new."""
         keys = list(dict.fromkeys(address.lower() for address in addresses))
         entries: dict[str, Entry] = {}
-        try:
-            for chunk in _chunks(keys, ROWS_PER_STATEMENT):
-                entries.update(self._lookup(edition, chunk))
-        except sqlite3.Error as error:
-            raise JournalError(f"cannot read the send journal {self.path}: {error}") from None
+        for chunk in _chunks(keys, ROWS_PER_STATEMENT):
+            entries.update(self._lookup(edition, chunk))
         return entries
 
     def _lookup(self, edition: str, keys: Sequence[str]) -> dict[str, Entry]:
         marks = ",".join("?" * len(keys))
-        rows = self._db.execute(
+        rows = self._db.read(
             "SELECT address, state, resent FROM deliveries "
             f"WHERE edition = ? AND address IN ({marks})",
             (edition, *keys),
@@ -231,15 +207,12 @@ class Journal:
 
     def states(self, edition: str) -> dict[str, State]:
         """Every recipient's state for an edition, by lowercased address (small lists only)."""
-        rows = self._db.execute(
-            "SELECT address, state FROM deliveries WHERE edition = ?", (edition,)
-        )
+        rows = self._db.read("SELECT address, state FROM deliveries WHERE edition = ?", (edition,))
         return {address: State(state) for address, state in rows}
 
     def has(self, edition: str) -> bool:
         """True when the journal knows any recipient of the edition."""
-        row = self._db.execute("SELECT 1 FROM deliveries WHERE edition = ? LIMIT 1", (edition,))
-        return row.fetchone() is not None
+        return bool(self._db.read("SELECT 1 FROM deliveries WHERE edition = ? LIMIT 1", (edition,)))
 
     # --- changing states ---------------------------------------------------------------------
 
@@ -260,15 +233,12 @@ class Journal:
             )
             for change in changes
         ]
-        try:
-            with self._transaction():
-                self._db.executemany(
-                    "UPDATE deliveries SET state = ?, attempts = attempts + ?, last_error = ?, "
-                    "updated = ?, resent = MAX(resent, ?) WHERE edition = ? AND address = ?",
-                    rows,
-                )
-        except sqlite3.Error as error:
-            raise JournalError(f"cannot write the send journal {self.path}: {error}") from None
+        with self._db.transaction() as connection:
+            connection.executemany(
+                "UPDATE deliveries SET state = ?, attempts = attempts + ?, last_error = ?, "
+                "updated = ?, resent = MAX(resent, ?) WHERE edition = ? AND address = ?",
+                rows,
+            )
         self.commits += 1
 
     def mark(self, edition: str, address: str, state: State, error: str | None = None) -> None:
@@ -280,7 +250,7 @@ class Journal:
     def counts(self, edition: str) -> dict[State, int]:
         """How many recipients are in each state."""
         counts = dict.fromkeys(State, 0)
-        rows = self._db.execute(
+        rows = self._db.read(
             "SELECT state, COUNT(*) FROM deliveries WHERE edition = ? GROUP BY state", (edition,)
         )
         for state, count in rows:
@@ -295,7 +265,7 @@ class Journal:
     ) -> list[tuple[str, State, str]]:
         """Recipients in `states` with the server's words, latest first."""
         marks = ",".join("?" * len(states))
-        rows = self._db.execute(
+        rows = self._db.read(
             "SELECT address, state, last_error FROM deliveries WHERE edition = ? "
             f"AND state IN ({marks}) ORDER BY updated DESC, address LIMIT ?",
             (edition, *(state.value for state in states), -1 if limit is None else limit),
@@ -304,17 +274,18 @@ class Journal:
 
     def sent_between(self, edition: str) -> tuple[float, float] | None:
         """When the first and the last recorded 250 of the edition came (Unix time)."""
-        row = self._db.execute(
+        rows = self._db.read(
             "SELECT MIN(updated), MAX(updated) FROM deliveries WHERE edition = ? AND state = ?",
             (edition, State.SENT.value),
-        ).fetchone()
-        return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
+        )
+        first, last = rows[0] if rows else (None, None)
+        return None if first is None else (float(first), float(last))
 
     def deliveries_to(self, addresses: Iterable[str]) -> list[tuple[str, str, State, float]]:
         """(edition, address, state, updated) of every row for these addresses (bounce import)."""
         found: list[tuple[str, str, State, float]] = []
         for chunk in _chunks(sorted({address.lower() for address in addresses}), 900):
-            rows = self._db.execute(
+            rows = self._db.read(
                 "SELECT edition, address, state, updated FROM deliveries "
                 f"WHERE address IN ({','.join('?' * len(chunk))})",
                 chunk,
@@ -326,14 +297,4 @@ class Journal:
 
     def editions(self) -> list[str]:
         """Every edition the journal knows."""
-        return [row[0] for row in self._db.execute("SELECT DISTINCT edition FROM deliveries")]
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        return [row[0] for row in self._db.read("SELECT DISTINCT edition FROM deliveries")]

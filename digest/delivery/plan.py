@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from digest.delivery.jobs import Job
@@ -18,6 +18,7 @@ from digest.delivery.options import OnUnknown, SendOptions, SendSummary
 from digest.delivery.recipient_list import RecipientList
 from digest.delivery.recipients import Recipient
 from digest.delivery.suppression import SuppressionList, normalize_address
+from digest.history.sends import Fingerprint
 
 # Recipients planned at a time: one suppression query and one journal transaction each.
 PLAN_CHUNK = 1_000
@@ -43,6 +44,7 @@ class Outlook:
     failed_earlier: int = 0
     unknown_held: int = 0  # unknowns not re-sent (--on-unknown skip, or already re-sent once)
     suppressed: int = 0
+    fingerprint: Fingerprint = field(default_factory=Fingerprint)  # of the whole list
 
 
 def decide(entry: Entry | None, blocked: bool, on_unknown: OnUnknown) -> str:
@@ -135,7 +137,9 @@ def outlook(
         entries = journal.lookup(edition_key, (r.email for r in chunk)) if known and journal else {}
         for recipient in chunk:
             entry = entries.get(recipient.email.lower())
-            decision = decide(entry, normalize_address(recipient.email) in blocked, on_unknown)
+            address = normalize_address(recipient.email)
+            result.fingerprint.add(address)
+            decision = decide(entry, address in blocked, on_unknown)
             if decision in ("send", "resend"):
                 result.to_send += 1
                 result.resend += decision == "resend"

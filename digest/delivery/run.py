@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from digest.delivery.guard import check_journal, check_journal_file, recorded
 from digest.delivery.journal import Journal
 from digest.delivery.options import Progress, SendOptions, SendSummary
 from digest.delivery.plan import Outlook, outlook
@@ -24,6 +25,7 @@ from digest.delivery.redact import credential_forms
 from digest.delivery.send import send_edition
 from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.errors import DigestError, ExitCode
+from digest.history.sends import SendRecord
 from digest.mail.headers import clean_subject
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class SendRequest:
     skip_invalid: bool = False
     rate: float | None = None  # messages per second; None = [delivery] rate
     connections: int | None = None  # None = [delivery] connections
+    resend_all: bool = False  # after a restore: send although the history says it went out
     options: SendOptions = SendOptions()
 
 
@@ -91,13 +94,15 @@ def send_edition_file(
         rate=delivery.rate if request.rate is None else request.rate,
         connections=1 if request.test_address else request.connections or delivery.connections,
     )
-    edition_key = loaded.date.isoformat()
+    edition_key = loaded.identity  # its file, not its date: two editions may share a day
     password = environ.get(delivery.password_env)  # scrubbed from every error, used or not
 
     with contextlib.ExitStack() as stack:
         recipients: Sequence[Recipient] | RecipientList
         journal: Journal | None = None
         suppressions: SuppressionList | None = None
+        record: SendRecord | None = None
+        ahead = Outlook()
         if request.test_address is not None:
             recipients = [_test_recipient(request.test_address)]
         else:
@@ -108,9 +113,12 @@ def send_edition_file(
             _report_list(listing.check, warn)
             recipients = listing
             if not request.options.dry_run:
-                journal = stack.enter_context(
-                    Journal(request.journal_path or default_journal_path(loaded.root))
+                journal_path = request.journal_path or default_journal_path(loaded.root)
+                record = check_journal_file(
+                    journal_path, loaded.root, edition_key, resend_all=request.resend_all
                 )
+                journal = stack.enter_context(Journal(journal_path))
+                check_journal(journal, record, loaded.root, resend_all=request.resend_all)
             # A list send honours every unsubscribe and bounce; a test goes where it is told.
             suppressions = stack.enter_context(
                 SuppressionList(default_suppression_path(loaded.root))
@@ -136,6 +144,17 @@ def send_edition_file(
         def connect() -> Transport:
             return create_transport(transport_name, delivery, loaded.root, environ)
 
+        if journal is not None:  # a list send leaves a record in the history, without addresses
+            stack.enter_context(
+                recorded(
+                    loaded.root,
+                    journal,
+                    record,
+                    identity=edition_key,
+                    date=loaded.date.isoformat(),
+                    fingerprint=ahead.fingerprint,
+                )
+            )
         summary = send_edition(
             publication,
             edition_key,

@@ -14,6 +14,7 @@ from digest.delivery.suppression import (
     UnverifiedReport,
     default_suppression_path,
 )
+from digest.history.sends import SendRecord, read_send_record
 
 # The text report lists this many addresses per state; --json lists them all.
 TEXT_LIMIT = 50
@@ -40,6 +41,7 @@ class EditionStatus:
     problems: list[Problem] = field(default_factory=list)
     # Bounces and complaints about this edition that nothing proves (`digest bounces import`).
     unverified: list[UnverifiedReport] = field(default_factory=list)
+    history: SendRecord | None = None  # history/sends/<edition>.json, kept outside the journal
 
     @property
     def total(self) -> int:
@@ -69,24 +71,30 @@ class EditionStatus:
                 {"address": r.address, "kind": r.kind, "status": r.status, "why": r.why}
                 for r in self.unverified
             ],
+            "history": self.history.to_json() if self.history else None,
         }
 
 
 def edition_status(
     edition_path: Path, journal_path: Path | None = None, *, limit: int | None = None
 ) -> EditionStatus:
-    """Read the journal for the edition file's date (nothing is written)."""
+    """Read the journal for the edition's identity (nothing is written)."""
     from digest.config import load_edition
 
     loaded = load_edition(edition_path)
     path = journal_path or default_journal_path(loaded.root)
-    key = loaded.date.isoformat()
+    key = loaded.identity
     zone = ZoneInfo(loaded.publication.timezone)
     unverified = _unverified(default_suppression_path(loaded.root), key)
+    history = read_send_record(loaded.root, key)
     if not path.exists():
-        return EditionStatus(key, path, dict.fromkeys(State, 0), unverified=unverified)
+        return EditionStatus(
+            key, path, dict.fromkeys(State, 0), unverified=unverified, history=history
+        )
     with Journal(path) as journal:
-        status = EditionStatus(key, path, journal.counts(key), unverified=unverified)
+        status = EditionStatus(
+            key, path, journal.counts(key), unverified=unverified, history=history
+        )
         between = journal.sent_between(key)
         if between is not None:
             status.first_sent = datetime.fromtimestamp(between[0], zone)

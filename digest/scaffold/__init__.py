@@ -29,6 +29,11 @@ TEMPLATE_FILES = {
     "articles/example-library-hours.md": "example-library-hours.md.txt",
     "templates/README.md": "templates-readme.md.txt",
 }
+# Keeps .digest/ (readers' addresses) out of version control; added to a .gitignore already
+# there rather than refusing the folder.
+GITIGNORE = ".gitignore"
+GITIGNORE_SOURCE = "gitignore.txt"
+PRIVATE_FOLDER_LINE = ".digest/"
 
 
 def default_theme_folder() -> Path:
@@ -81,4 +86,21 @@ def scaffold(folder: Path, *, name: str, today: date | None = None) -> list[Path
         except OSError as error:
             raise OutputError(describe_os_error(error, "cannot create")) from None
         created.append(path)
-    return created
+    ignore = _gitignore(folder)
+    return created + ([ignore] if ignore else [])
+
+
+def _gitignore(folder: Path) -> Path | None:
+    """Write (or add to) the folder's .gitignore so .digest/ is never committed."""
+    path = folder / GITIGNORE
+    ours = (files(SCAFFOLD_PACKAGE) / GITIGNORE_SOURCE).read_text(encoding="utf-8")
+    try:
+        theirs = path.read_text(encoding="utf-8") if path.exists() else ""
+        if PRIVATE_FOLDER_LINE in theirs.split():
+            return None
+        joined = theirs + ("\n" if theirs and not theirs.endswith("\n") else "") + ours
+        write_atomic(path, joined.encode("utf-8"), private=False)
+    except (OSError, UnicodeDecodeError) as error:
+        reason = describe_os_error(error, "cannot write") if isinstance(error, OSError) else error
+        raise OutputError(f"{reason}; add the line {PRIVATE_FOLDER_LINE} to it yourself") from None
+    return path

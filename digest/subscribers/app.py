@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -28,6 +27,7 @@ from digest.delivery.personalize import list_id_for, read_secret
 from digest.delivery.suppression import Reason, SuppressionList, default_suppression_path
 from digest.delivery.tokens import MAX_TOKEN_CHARS, read_token
 from digest.errors import DigestError, ExitCode
+from digest.store import StoreError
 from digest.subscribers.pages import Page, render_page
 from digest.subscribers.publication import open_publication
 
@@ -51,7 +51,11 @@ REASON_PHRASES = {
     405: "Method Not Allowed",
     413: "Content Too Large",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
+# When the list could not be written (busy past its timeout, disk full), the reader is asked to
+# try again; a mail client's one-click POST retries on 5xx by itself.
+RETRY_AFTER_S = 60
 # No script may run and nothing may load from elsewhere; the token must never leave in a
 # Referer header; nobody may frame the button (clickjacking); nothing is cached.
 SECURITY_HEADERS = (
@@ -145,12 +149,20 @@ class UnsubscribeApp:
         self.list_id = list_id_for(publication)
         self.locator = TokenLocator(publication.unsubscribe.url)
         self.suppression_path = suppression_path or default_suppression_path(root)
-        self._local = threading.local()  # one SQLite connection per server thread
-        SuppressionList(self.suppression_path).close()  # fail at start, not at the first click
+        # Opened at start (a problem shows before the first click) and kept for the app's life:
+        # the server's threads share its one connection (see digest.store for why).
+        self.suppressions = SuppressionList(self.suppression_path)
+
+    def close(self) -> None:
+        """Close the suppression list (the process's last user of it closes its connection)."""
+        self.suppressions.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
             page = self.handle(environ)
+        except StoreError as error:  # nothing was recorded: never a success page
+            logger.error("the unsubscribe endpoint could not use the list: %s", error)
+            page = self._page("error", 503)
         except Exception:  # the reader gets a calm page; the log gets the details
             logger.exception("the unsubscribe endpoint failed")
             page = self._page("error", 500)
@@ -161,6 +173,8 @@ class UnsubscribeApp:
         ]
         if page.state == "method":
             headers.append(("Allow", ", ".join(ALLOWED_METHODS)))
+        if page.status == 503:
+            headers.append(("Retry-After", str(RETRY_AFTER_S)))
         start_response(f"{page.status} {REASON_PHRASES[page.status]}", headers)
         return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [page.html]
 
@@ -180,7 +194,7 @@ class UnsubscribeApp:
             logger.info("refused an unsubscribe request with an invalid token")
             return self._page("invalid", 400)
         address = check.address
-        suppressions = self._suppressions()
+        suppressions = self.suppressions
         if method != "POST":
             already = suppressions.get(address) is not None
             return self._page("already" if already else "confirm", 200, address)
@@ -189,6 +203,7 @@ class UnsubscribeApp:
             return self._page("too_large", 413)
         if not _is_one_click(body, environ.get("CONTENT_TYPE", "")):
             return self._page("missing", 400)
+        # `add` returns after its COMMIT has returned: only then may the page say "done".
         if suppressions.add(address, Reason.UNSUBSCRIBED, source=SOURCE):
             logger.info("one address unsubscribed through the endpoint")
             return self._page("done", 200, address)
@@ -208,13 +223,6 @@ class UnsubscribeApp:
         if length > MAX_BODY_BYTES:
             return None
         return stream.read(length) if length > 0 else b""
-
-    def _suppressions(self) -> SuppressionList:
-        opened: SuppressionList | None = getattr(self._local, "suppressions", None)
-        if opened is None:
-            opened = SuppressionList(self.suppression_path)
-            self._local.suppressions = opened
-        return opened
 
     def _page(self, state: str, status: int, address: str = "") -> Page:
         return render_page(self.publication, self.root, state, status, address)
