@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.config import LoadedEdition, Publication
@@ -26,6 +27,7 @@ from digest.mail.edition_checks import (
     today_for,
     without_measures_from_a_wrong_date,
 )
+from digest.mail.editorial_checks import editorial_checks
 from digest.mail.findings import Finding as Finding  # re-exported: callers import it here
 from digest.mail.link_checks import link_host_checks
 from digest.mail.message import PLACEHOLDER_RECIPIENT
@@ -57,6 +59,7 @@ class Collected:
 
     links: list[Link]
     ids: set[str]  # targets of in-email links (#section)
+    root: Any = None  # the parsed document (lxml), for checks that read its text
 
 
 def collect_links(html: str) -> list[Link]:
@@ -84,7 +87,7 @@ def _collect(html: str) -> Collected:
             links.append(Link("a", attributes["href"] or "", attributes))
         elif element.tag == "img":
             links.append(Link("img", attributes.get("src") or "", attributes))
-    return Collected(links, ids)
+    return Collected(links, ids, root)
 
 
 def clip_location(html: str, edition: Edition, limit: int = GMAIL_CLIP_BYTES) -> str:
@@ -349,6 +352,8 @@ def run_checks(
         where = Where(loaded, tuple(articles))
         findings += edition_checks(where, today or today_for(loaded))
         findings += link_host_checks(where, edition, [(link.tag, link.url) for link in links])
+        alts = {link.url: link.attributes.get("alt") for link in links if link.tag == "img"}
+        findings += editorial_checks(where, edition, collected.root, alts)
         findings = without_measures_from_a_wrong_date(findings)
     # Stable order: errors first, then warnings, each in the order found.
     return sorted(findings, key=lambda finding: finding.severity != "error")
