@@ -20,6 +20,7 @@ from digest.config.placeholders import (
 )
 from digest.edition.arrange import comparison_key
 from digest.errors import ExitCode
+from digest.mail.client_lint import anchor_findings, client_findings, client_report
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
 from digest.mail.content_checks import content_checks
 from digest.mail.edition_checks import (
@@ -354,6 +355,8 @@ def run_checks(
         findings += link_host_checks(where, edition, [(link.tag, link.url) for link in links])
         alts = {link.url: link.attributes.get("alt") for link in links if link.tag == "img"}
         findings += editorial_checks(where, edition, collected.root, alts)
+        findings += client_findings(client_report(html, collected.root, loaded.root))
+        findings += anchor_findings(collected.root)
         findings = without_measures_from_a_wrong_date(findings)
     # Stable order: errors first, then warnings, each in the order found.
     return sorted(findings, key=lambda finding: finding.severity != "error")

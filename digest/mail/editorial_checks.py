@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from digest.mail.content_checks import is_page_furniture
 from digest.mail.findings import Finding
 from digest.mail.i18n import Strings
 from digest.mail.render import locale_folder
@@ -199,8 +200,8 @@ def _summary_checks(where: Where) -> Iterator[Finding]:
     """Figures and names of a summary the editor typed must be on the source page."""
     for item in where.articles:
         summary = item.overrides.summary
-        if not summary or not item.article.body:
-            continue  # the editor's own words only; nothing to compare with
+        if not summary or not item.article.body or is_page_furniture(summary):
+            continue  # nothing to compare with, or summary-boilerplate says what is wrong
         source = " ".join((item.article.title, *item.article.body))
         missing = _unsourced(summary, source)
         if missing:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from digest.config.access import HostAllowList
@@ -28,6 +29,8 @@ LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa")
 # A host whose last label is a number is an IPv4 address to browsers (WHATWG URL), in any
 # notation: 127.1, 0x7f.0.0.1 and 2130706433 all mean 127.0.0.1.
 NUMERIC_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
+# A page that answers these is gone; other 4xx and 5xx may be a bot wall or a bad minute.
+GONE_STATUSES = frozenset({404, 410})
 HOW_TO_ALLOW = (
     "use an address your readers can reach, or, if every reader is on that network, list "
     "the host in digest.toml [fetch] allow_hosts"
@@ -154,3 +157,54 @@ def _configured_url(
         yield Finding(
             "error", code, f"{where.publication(key)}: {url} is http://; {why}: use https://"
         )
+
+
+class ProbedLink(Protocol):
+    """How a link answered `digest check --links` (`sources.linkcheck.LinkStatus`)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def status(self) -> int | None: ...
+
+    @property
+    def final_url(self) -> str: ...
+
+    @property
+    def detail(self) -> str: ...
+
+
+def probe_findings(
+    where: Where, edition: Edition, answers: Sequence[ProbedLink]
+) -> Iterator[Finding]:
+    """Findings for the links that answered badly: gone, failing, sent home, silent."""
+    for answer in answers:
+        place = f"{where.link(answer.url, edition.stories)}: {answer.url}"
+        if answer.outcome == "status" and answer.status in GONE_STATUSES:
+            yield Finding(
+                "error", "link-broken", f"{place} answers {answer.status}: the page is gone"
+            )
+        elif answer.outcome == "status":
+            said = answer.status or answer.detail.removeprefix(f"{answer.url}: ")
+            yield Finding("warning", "link-status", f"{place} answers {said}; try it in a browser")
+        elif answer.outcome == "home":
+            yield Finding(
+                "warning",
+                "link-redirects-home",
+                f"{place} redirects to the site's home page {answer.final_url}: the page has "
+                "most likely moved or gone",
+            )
+        elif answer.outcome == "timeout":
+            yield Finding(
+                "warning",
+                "link-timeout",
+                f"{place} did not answer within digest.toml's [fetch] timeout "
+                f"({where.loaded.publication.fetch.timeout:g} s)",
+            )
+        elif answer.outcome == "unreachable":
+            reason = answer.detail.removeprefix(f"{answer.url}: ")
+            yield Finding("error", "link-unreachable", f"{place} cannot be reached: {reason}")

@@ -59,6 +59,12 @@ class Where:
         for item in self.articles:
             if item.article.source == story.source:
                 return item.key
+        # Without the articles as read: the entry whose file or URL the story came from.
+        for number, entry in enumerate(self.loaded.edition.articles, 1):
+            if (entry.url and entry.url == story.url) or (
+                entry.source and str(self.loaded.resolve(entry.source)) == story.source
+            ):
+                return f"articles[{number}]"
         return None
 
     def entry(self, key: str) -> ArticleEntry | None:
