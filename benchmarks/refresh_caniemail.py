@@ -7,9 +7,11 @@ caniemail.com's data (MIT, Rémi Parmentier) is shipped on npm inside the mainta
 `caniemail` package (MIT, Avi Goldman and Andrew Powell) as data/caniemail.json. This script
 asks npm for the package tarball, checks it against the registry's sha512 integrity, and
 copies the data file byte for byte into digest/mail/caniemail/ with SOURCE.toml (version,
-integrity, the data's own update date). LICENSE.txt there carries both MIT notices; check
-it still holds when the version changes. Nothing is fetched at run time: the copy in the
-repository is what every build uses, so a build never depends on a floating version.
+integrity, the data's own update date) and major-clients.json, the part `digest check`
+reads (the major clients' latest support, made by `client_data.major_clients_data`).
+LICENSE.txt there carries both MIT notices; check it still holds when the version changes.
+Nothing is fetched at run time: the copy in the repository is what every build uses, so a
+build never depends on a floating version.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import tarfile
 import tempfile
 import tomllib
 from pathlib import Path
+
+from digest.mail.client_data import major_clients_data
 
 FOLDER = Path(__file__).resolve().parent.parent / "digest" / "mail" / "caniemail"
 PACKAGE = "caniemail"
@@ -75,6 +79,11 @@ def main() -> None:
     updated = json.loads(data)["last_update_date"]
     FOLDER.mkdir(parents=True, exist_ok=True)
     (FOLDER / "caniemail.json").write_bytes(data)
+    major = major_clients_data(json.loads(data))
+    (FOLDER / "major-clients.json").write_text(
+        json.dumps(major, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
+        encoding="utf-8",
+    )
     (FOLDER / "SOURCE.toml").write_text(
         "# Written by benchmarks/refresh_caniemail.py: where caniemail.json comes from.\n"
         f'package = "{PACKAGE}"\nversion = "{version}"\nintegrity = "{integrity}"\n'

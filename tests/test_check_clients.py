@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from digest.cli import app
 from digest.errors import ExitCode
-from digest.mail.client_data import MAJOR_CLIENTS, caniemail
+from digest.mail.client_data import MAJOR_CLIENTS, caniemail, major_clients_data
 from digest.mail.client_lint import anchor_findings, client_report
 
 from .conftest import SAMPLE_EDITION, PublicationFactory
@@ -33,6 +33,13 @@ def test_the_vendored_data_says_where_it_comes_from() -> None:
     licence = (folder / "LICENSE.txt").read_text(encoding="utf-8")
     assert "Rémi Parmentier" in licence and "MIT License" in licence
     assert len(caniemail().features) > 300
+
+
+def test_the_part_the_checks_read_is_derived_from_the_data_exactly() -> None:
+    folder = files("digest.mail") / "caniemail"
+    whole = json.loads((folder / "caniemail.json").read_text(encoding="utf-8"))
+    major = json.loads((folder / "major-clients.json").read_text(encoding="utf-8"))
+    assert major == major_clients_data(whole)  # else: python benchmarks/refresh_caniemail.py
 
 
 def test_a_feature_major_clients_lack_is_a_finding(make_publication: PublicationFactory) -> None:

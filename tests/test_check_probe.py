@@ -3,7 +3,6 @@ redirects to the home page, silence past the deadline, a closed port; several as
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from digest.sources.linkcheck import probe_links
 
 from .conftest import PublicationFactory
 from .test_check import check, runner
+from .test_cli import _closed_port
 
 PAGE = b"<html><head><title>Story</title></head><body><p>A page.</p></body></html>"
 # A 1x1 PNG: enough for an image link to be an image.
@@ -82,12 +82,6 @@ def site() -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     httpd.server_close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def publication(site: str) -> str:

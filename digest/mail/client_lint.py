@@ -67,15 +67,15 @@ def client_report(html: str, root: Any, publication_root: Path | None) -> Client
     data = caniemail()
     files = exception_files(publication_root)
     accepted = [entry for path in files for entry in read_exceptions(path)]
-    by_slug: dict[str, list[Usage]] = {}
+    by_slug: dict[str, dict[tuple[str, ...], Usage]] = {}
     for usage in html_usages(root, html.lstrip()[: len(DOCTYPE)].lower() == DOCTYPE):
-        if usage.slug in data.features:
-            by_slug.setdefault(usage.slug, []).append(usage)
+        if usage.slug in data.features:  # the first use in each context is the example
+            by_slug.setdefault(usage.slug, {}).setdefault(usage.context, usage)
     gaps: list[Gap] = []
     for slug, usages in by_slug.items():
         feature = data.features[slug]
         for client, _name in MAJOR_CLIENTS:
-            seen = [u for u in usages if _reaches(u, client)]
+            seen = [u for u in usages.values() if _reaches(u, client)]
             support = feature.of(client)
             if not seen or support.level not in ("n", "a"):
                 continue
