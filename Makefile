@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE := samples/greenwatch/editions/2024-11-22.toml
 SAMPLE_OUT := samples/greenwatch/out/2024-11-22
 
-.PHONY: run test test-latest lint lock bench clean catalogs train-summarizer
+.PHONY: run test test-latest lint lock bench clean catalogs train-summarizer caniemail
 
 # Installs are reproducible: `make run` and `make test` install the exact versions (with
 # hashes) in requirements/*.txt, made from pyproject.toml's ranges by `make lock`.
@@ -94,6 +94,11 @@ train-summarizer: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCKS)/bench.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python benchmarks/train_summarizer.py
+
+# Refreshes digest/mail/caniemail/ (mail-client support data) from the npm package that ships
+# it: the version pinned in SOURCE.toml, or `make caniemail VERSION=2.1.0`. Needs npm.
+caniemail: $(VENV)/.installed-run
+	$(BIN)/python benchmarks/refresh_caniemail.py $(if $(VERSION),--version $(VERSION))
 
 clean:
 	rm -rf $(VENV) $(LATEST) samples/greenwatch/out .pytest_cache .mypy_cache .ruff_cache

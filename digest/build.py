@@ -272,7 +272,14 @@ def build_in_memory(
         assert isinstance(message, EmailMessage)
         text, html = _bodies(message)
     with timer.stage("check"):
-        findings = run_checks(html=html, text=text, edition=edition, publication=publication)
+        findings = run_checks(
+            html=html,
+            text=text,
+            edition=edition,
+            publication=publication,
+            loaded=loaded,
+            articles=articles,
+        )
     html_bytes = len(html.encode("utf-8"))
     digest = RenderedDigest(
         mjml=source.mjml,

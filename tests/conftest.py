@@ -39,6 +39,16 @@ def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
     patch.undo()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def pinned_today() -> Iterator[str]:
+    """The checks take the sample's day as today: test editions are dated around it, and a
+    test must not turn red as the calendar moves on (tests of the date check set their own)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("DIGEST_TODAY", "2024-11-22")
+    yield "2024-11-22"
+    patch.undo()
+
+
 @pytest.fixture
 def sample_copy(tmp_path: Path) -> Path:
     """A private copy of the sample publication (tests may write out/ in it)."""

@@ -85,7 +85,7 @@ def caniemail_figures(theme: str, html: Path) -> tuple[str, str]:
         return NOT_INSTALLED, "n/a"
     accepted_file = ROOT / "templates" / theme / "email-clients.toml"
     accepted = (
-        tomllib.loads(accepted_file.read_text(encoding="utf-8")).get("accept", [])
+        tomllib.loads(accepted_file.read_text(encoding="utf-8")).get("accepted", [])
         if accepted_file.exists()
         else []
     )

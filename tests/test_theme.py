@@ -368,7 +368,7 @@ def test_text_part_is_wrapped_at_72_and_keeps_the_tagline(sample_copy: Path, the
 
 
 def test_briefing_lists_its_accepted_client_exceptions() -> None:
-    accepted = tomllib.loads((THEME / "email-clients.toml").read_text(encoding="utf-8"))["accept"]
+    accepted = tomllib.loads((THEME / "email-clients.toml").read_text(encoding="utf-8"))["accepted"]
     features = {entry["feature"] for entry in accepted}
     assert {"html-meta-color-scheme", "css-border-radius", "css-at-media"} <= features
     assert all(entry["why"] and entry["clients"] for entry in accepted)

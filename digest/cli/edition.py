@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from digest.cli.app import EditionArgument, app, run_reported
+
+if TYPE_CHECKING:
+    from digest.build import BuildResult
+    from digest.mail.findings import Finding
 
 OfflineOption = Annotated[
     bool,
@@ -72,13 +76,32 @@ def check(
         bool, typer.Option("--json", help="One JSON object with every finding, for scripts.")
     ] = False,
     offline: OfflineOption = False,
+    links: Annotated[
+        bool,
+        typer.Option(
+            "--links",
+            help="Also ask every link and image, several at once through the safe fetch within "
+            "digest.toml's [fetch] timeout: 404/410 and unreachable hosts are errors; other "
+            "4xx/5xx, redirects to a home page and timeouts are warnings.",
+        ),
+    ] = False,
+    clients: Annotated[
+        bool,
+        typer.Option(
+            "--clients",
+            help="Also print what each major mail client does not support of this email "
+            "(caniemail's data), marking what the theme accepts.",
+        ),
+    ] = False,
 ) -> None:
     """Check an edition for anything that would hurt the send.
 
-    Looks at Gmail's size limits, images (alt text, https, width), links, the unsubscribe
-    link, the postal address and the sender (placeholders left from `digest init` are
-    errors), subject and preheader, the plain-text part, duplicate articles and colour
-    contrast. `digest send` refuses an edition with errors.
+    Looks at Gmail's size limits, images (alt text, https, width), links (and hosts readers
+    cannot reach), the unsubscribe link (https), the postal address and the sender
+    (placeholders left from `digest init` are errors), subject and preheader, the plain-text
+    part, duplicate articles, colour contrast, the edition file (sections, leads, its date),
+    placeholders such as TK, sponsor labels, and what major mail clients support. `digest
+    send` refuses an edition with errors.
 
     Exit codes: 0 clean or warnings only, 1 warnings with --strict, 5 errors.
     """
@@ -86,10 +109,16 @@ def check(
 
     from digest.build import build_with_saved_cache
     from digest.config import load_edition
+    from digest.errors import ExitCode
     from digest.mail.check import Finding, exit_code_for, format_findings
 
+    if links and offline:
+        typer.secho("error: --links asks the network; it cannot run --offline", err=True)
+        raise typer.Exit(int(ExitCode.CONFIG))
     result = run_reported(lambda: build_with_saved_cache(load_edition(edition), offline=offline))
     findings = [Finding("warning", "input", warning) for warning in result.warnings]
+    if links:
+        findings += _link_findings(result)
     findings = sorted([*result.findings, *findings], key=lambda item: item.severity != "error")
     code = exit_code_for(findings, strict=strict)
     if json_output:
@@ -100,10 +129,42 @@ def check(
             "findings": [finding.to_json() for finding in findings],
             "exit_code": int(code),
         }
+        if clients:
+            payload["clients"] = _client_table(result)
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         typer.echo(format_findings(findings))
+        if clients:
+            typer.echo("\n" + _client_table(result))
     raise typer.Exit(int(code))
+
+
+def _link_findings(result: BuildResult) -> list[Finding]:
+    """`check --links`: every link of the email asked, and what answered badly."""
+    from digest.mail.check import collect_links
+    from digest.mail.link_checks import probe_findings
+    from digest.mail.where import Where
+    from digest.sources.fetch.settings import publication_settings
+    from digest.sources.linkcheck import probe_links
+
+    loaded = result.loaded
+    settings = publication_settings(loaded.publication.fetch, loaded.root)
+    pairs = [(link.tag, link.url) for link in collect_links(result.digest.html)]
+    answers = run_reported(lambda: probe_links(pairs, settings))
+    return list(probe_findings(Where(loaded, ()), result.edition, answers))
+
+
+def _client_table(result: BuildResult) -> str:
+    """`check --clients`: the per-client table of what the email uses and they lack."""
+    from lxml import etree
+
+    from digest.mail.client_lint import client_report, format_client_table
+
+    html = result.digest.html
+    report = client_report(
+        html, etree.HTML(html), result.loaded.root, result.loaded.publication.theme.name
+    )
+    return format_client_table(report)
 
 
 @app.command()

@@ -6,11 +6,13 @@ Errors stop a send (`digest check` exits 5); warnings are worth a look (exit 0, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-from digest.config import Publication
+from digest.config import LoadedEdition, Publication
 from digest.config.placeholders import (
     PLACEHOLDER_POSTAL_ADDRESS,
     is_placeholder_address,
@@ -18,12 +20,21 @@ from digest.config.placeholders import (
 )
 from digest.edition.arrange import comparison_key
 from digest.errors import ExitCode
+from digest.mail.client_lint import anchor_findings, client_findings, client_report
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
 from digest.mail.content_checks import content_checks
+from digest.mail.edition_checks import (
+    edition_checks,
+    today_for,
+    without_measures_from_a_wrong_date,
+)
+from digest.mail.editorial_checks import editorial_checks
 from digest.mail.findings import Finding as Finding  # re-exported: callers import it here
+from digest.mail.link_checks import link_host_checks
 from digest.mail.message import PLACEHOLDER_RECIPIENT
 from digest.mail.personal import PREVIEW_TOKEN, fill_link
 from digest.mail.theme import MIN_CONTRAST, contrast_ratio
+from digest.mail.where import SourcedEntry, Where
 from digest.models import Edition
 
 # Subjects longer than this are cut in most inbox lists (and RFC 5322 advises 78 per line).
@@ -49,6 +60,7 @@ class Collected:
 
     links: list[Link]
     ids: set[str]  # targets of in-email links (#section)
+    root: Any = None  # the parsed document (lxml), for checks that read its text
 
 
 def collect_links(html: str) -> list[Link]:
@@ -76,7 +88,7 @@ def _collect(html: str) -> Collected:
             links.append(Link("a", attributes["href"] or "", attributes))
         elif element.tag == "img":
             links.append(Link("img", attributes.get("src") or "", attributes))
-    return Collected(links, ids)
+    return Collected(links, ids, root)
 
 
 def clip_location(html: str, edition: Edition, limit: int = GMAIL_CLIP_BYTES) -> str:
@@ -308,9 +320,20 @@ def _placeholder_checks(publication: Publication) -> Iterator[Finding]:
 
 
 def run_checks(
-    *, html: str, text: str, edition: Edition, publication: Publication
+    *,
+    html: str,
+    text: str,
+    edition: Edition,
+    publication: Publication,
+    loaded: LoadedEdition | None = None,
+    articles: Sequence[SourcedEntry] = (),
+    today: dt.date | None = None,
 ) -> list[Finding]:
-    """Every finding for one built edition, errors first."""
+    """Every finding for one built edition, errors first.
+
+    With the `loaded` edition (and its `articles` as read), the preflight of the editor's
+    mistakes runs too, each finding naming the file and key; `today` defaults to the clock.
+    """
     html_bytes = len(html.encode("utf-8"))
     collected = _collect(html)
     links = collected.links
@@ -326,6 +349,17 @@ def run_checks(
         *_placeholder_checks(publication),
         *content_checks(edition, publication),
     ]
+    if loaded is not None:
+        where = Where(loaded, tuple(articles))
+        findings += edition_checks(where, today or today_for(loaded))
+        findings += link_host_checks(where, edition, [(link.tag, link.url) for link in links])
+        alts = {link.url: link.attributes.get("alt") for link in links if link.tag == "img"}
+        findings += editorial_checks(where, edition, collected.root, alts)
+        findings += client_findings(
+            client_report(html, collected.root, loaded.root, loaded.publication.theme.name)
+        )
+        findings += anchor_findings(collected.root)
+        findings = without_measures_from_a_wrong_date(findings)
     # Stable order: errors first, then warnings, each in the order found.
     return sorted(findings, key=lambda finding: finding.severity != "error")
 
