@@ -128,7 +128,7 @@ def test_the_sample_uses_nothing_unsupported_but_what_the_theme_accepts() -> Non
     for _client, name in MAJOR_CLIENTS:
         assert f"  {name} " in table
     assert "border-radius*" in table and "@media (prefers-color-scheme)*" in table
-    assert "templates/default/email-clients.toml" in table
+    assert "templates/briefing/email-clients.toml" in table
     # Every unsupported feature in the table is one the theme accepts.
     unsupported = [line for line in table.splitlines() if "no: " in line]
     for line in unsupported:

@@ -91,14 +91,12 @@ def test_a_labelled_sponsor_is_fine(make_publication: PublicationFactory) -> Non
 def test_a_theme_that_drops_the_sponsor_label_is_an_error(
     make_publication: PublicationFactory,
 ) -> None:
+    # The briefing theme's sponsor partial, overridden by one that forgets the label.
     partial = (
-        '{% import "default/partials/story.mjml.j2" as base with context %}'
-        "{% macro lead(story) %}{{ base.lead(story) }}{% endmacro %}"
-        "{% macro story(story) %}{{ base.story(story) }}{% endmacro %}"
-        '{% macro sponsor(item) %}<mj-text><p>{{ item.text }}</p><a href="{{ item.url }}">'
-        "More</a></mj-text>{% endmacro %}"
+        '{% macro sponsor(item) %}<mj-section><mj-column><mj-text><p>{{ item.text }}</p>'
+        '<a href="{{ item.url }}">More</a></mj-text></mj-column></mj-section>{% endmacro %}'
     )
-    files = {**ARTICLE, "templates/partials/story.mjml.j2": partial}
+    files = {**ARTICLE, "templates/partials/sponsor.mjml.j2": partial}
     code, payload = check(make_publication(ONE_ARTICLE + SPONSOR, files=files))
     assert [f["code"] for f in payload["findings"]] == ["sponsor-no-label"]
     assert code == ExitCode.CHECK
