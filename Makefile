@@ -35,6 +35,10 @@ run: $(VENV)/.installed-run
 	@echo
 	@echo "Open $(CURDIR)/$(SAMPLE_OUT)/digest.html in a browser"
 	@echo "(plain text: digest.txt, message: digest.eml, report: report.json)."
+	@echo
+	@echo "digest is installed in $(CURDIR)/$(VENV). To type plain 'digest', as README.md does:"
+	@echo "  source $(CURDIR)/$(BIN)/activate"
+	@echo "or call it by its path: $(CURDIR)/$(BIN)/digest --help"
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest

@@ -65,7 +65,9 @@ class StageTimer:
         try:
             yield
         finally:
-            self.stages[name] = self.stages.get(name, 0.0) + (time.perf_counter() - start) * 1000
+            spent = (time.perf_counter() - start) * 1000
+            self.stages[name] = self.stages.get(name, 0.0) + spent
+            log.debug("%s: %.0f ms", name, spent)  # `digest -v` shows the stages
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,9 @@ def build_in_memory(
         articles, warnings = read_articles(loaded, offline=offline, cache=cache)
         articles = with_image_sizes(articles, loaded.root, offline=offline, cache=cache)
         ticker = read_ticker(loaded, articles, cache)
+        log.debug(
+            "read %d articles and %d ticker items%s", len(articles), len(ticker), _reuse(cache)
+        )
     with timer.stage("summarize"):
         selected, summary_warnings = summarize_articles(articles, publication, cache)
         warnings += summary_warnings
@@ -241,6 +246,8 @@ def build_in_memory(
             preheader=loaded.edition.preheader or default_preheader(edition),
         )
         warnings += image_warnings(edition)
+        for item in edition.dropped:
+            log.debug("dropped the %s %r: %s", item.kind, item.text, item.reason)
     with timer.stage("render"):
         markers = Markers.for_content(content_fingerprint(loaded, edition))
         source = render(
@@ -301,6 +308,12 @@ def build_in_memory(
         eml=eml,
         personal=personal,
     )
+
+
+def _reuse(cache: BuildCache | None) -> str:
+    """' (5 reused from the last build)' when a cache served reads, for the -v line."""
+    reused = cache.reads.hits if cache is not None else 0
+    return f" ({reused} reused from the last build)" if reused else ""
 
 
 def _bodies(message: EmailMessage) -> tuple[str, str]:

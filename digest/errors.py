@@ -9,7 +9,10 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Process exit codes; README.md documents them for scripts."""
+    """Process exit codes, the one list every command follows; README.md's table is this one.
+
+    Numbers are never reused or renumbered: scripts test for them.
+    """
 
     OK = 0
     WARNINGS = 1  # `digest check --strict` found warnings only
@@ -20,9 +23,13 @@ class ExitCode(IntEnum):
     DELIVERY = 6  # the send failed (refused login, TLS, recipients failed)
     RECIPIENTS = 7  # the recipient list has invalid rows
     JOURNAL = 8  # the send journal is missing or damaged: a send would mail readers again
+    NEEDS_YES = 9  # a question must be answered and no terminal can answer it: pass --yes
+    NO_CANDIDATES = 10  # `digest new` found no story to draft (nothing written; it says why)
     BUG = 70  # digest itself failed unexpectedly; a bug to report (EX_SOFTWARE)
     IO = 74  # a file could not be written or read: disk full, permission (EX_IOERR)
-    TEMPFAIL = 75  # some messages were deferred; run again later (EX_TEMPFAIL)
+    # Try later (EX_TEMPFAIL): some messages deferred or unconfirmed, another send of the
+    # edition is running, or `digest status` finds some not delivered yet.
+    TEMPFAIL = 75
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 

@@ -98,6 +98,14 @@ def make_newsroom(
     return Newsroom(folder, recipients)
 
 
+def files_newsroom(folder: Path) -> Newsroom:
+    """A newsroom that sends to a folder (the files transport) instead of an SMTP server."""
+    room = make_newsroom(folder, smtp_port=1)
+    toml = room.root / "digest.toml"
+    toml.write_text(toml.read_text().replace('transport = "smtp"', 'transport = "files"'))
+    return room
+
+
 def send(newsroom: Newsroom, day: str) -> str:
     """`digest send EDITION --to list.csv --yes`; returns the output, fails on a non-zero exit."""
     result = CliRunner().invoke(

@@ -93,7 +93,7 @@ def test_a_theme_that_drops_the_sponsor_label_is_an_error(
 ) -> None:
     # The briefing theme's sponsor partial, overridden by one that forgets the label.
     partial = (
-        '{% macro sponsor(item) %}<mj-section><mj-column><mj-text><p>{{ item.text }}</p>'
+        "{% macro sponsor(item) %}<mj-section><mj-column><mj-text><p>{{ item.text }}</p>"
         '<a href="{{ item.url }}">More</a></mj-text></mj-column></mj-section>{% endmacro %}'
     )
     files = {**ARTICLE, "templates/partials/sponsor.mjml.j2": partial}

@@ -87,6 +87,44 @@ def test_templates_readme_says_where_the_default_theme_is(publication: Path) -> 
     assert "partials/story.mjml.j2" in readme and "footer" in readme
 
 
+def test_templates_readme_names_every_block_and_template_of_the_theme(publication: Path) -> None:
+    """Read from the theme's files when `init` runs, so it stays true when the theme changes."""
+    import re
+
+    from digest.scaffold import default_theme_folder
+
+    readme = (publication / "templates" / "README.md").read_text(encoding="utf-8")
+    theme = default_theme_folder()
+    source = (theme / "digest.mjml.j2").read_text(encoding="utf-8")
+    source = re.sub(r"\{#.*?#\}", "", source, flags=re.DOTALL)  # its comment shows one too
+    blocks = list(dict.fromkeys(re.findall(r"\{%-?\s*block\s+(\w+)", source)))
+    assert len(blocks) >= 8
+    listed = readme.split("The blocks of `digest.mjml.j2`, in order:", 1)[1].split(".\n", 1)[0]
+    assert re.findall(r"`(\w+)`", listed) == blocks
+    for template in theme.rglob("*.j2"):
+        assert f"- `{template.relative_to(theme).as_posix()}`" in readme
+
+
+def test_templates_readme_follows_the_theme_it_is_given(tmp_path: Path) -> None:
+    """Another theme (its own blocks and files) gives another README."""
+    from digest.scaffold import theme_markers
+    from digest.scaffold.theme_outline import outline
+
+    theme = tmp_path / "briefing"
+    (theme / "parts").mkdir(parents=True)
+    (theme / "digest.mjml.j2").write_text(
+        "{#- A one-column briefing. Short. -#}\n<mjml>{% block top %}{% endblock %}"
+        "{% block body %}{% block item %}{% endblock %}{% endblock %}"
+        "{% trans %}x{% endtrans %}</mjml>\n"
+    )
+    (theme / "parts" / "item.mjml.j2").write_text("{#- One item. -#}\n")
+    markers = theme_markers(outline("briefing", theme))
+    assert markers["blocks"] == "The blocks of `digest.mjml.j2`, in order: `top`, `body`, `item`."
+    assert markers["theme_name"] == "briefing" and markers["example_block"] == "item"
+    assert "- `parts/item.mjml.j2`: One item." in markers["templates"]
+    assert markers["example_template"] == "parts/item.mjml.j2"
+
+
 def test_init_ends_with_the_next_three_commands(tmp_path: Path) -> None:
     folder = tmp_path / "newsroom"
     result = runner.invoke(app, ["init", str(folder)])

@@ -55,13 +55,15 @@ def test_a_list_send_then_status_then_nothing_to_send(newsroom: Path) -> None:
         assert message["To"].addresses[0].display_name in ("Ann Lee", "Bob")
 
         status = runner.invoke(app, ["status", edition, "--json"])
-        assert status.exit_code == 0
+        assert status.exit_code == ExitCode.DELIVERY  # one failed, nothing left to try
         report = json.loads(status.output)
+        assert report["exit_code"] == ExitCode.DELIVERY
         assert report["counts"]["sent"] == 2 and report["counts"]["failed"] == 1
         assert report["failed"][0]["address"] == "gone@example.org"
         assert "550" in report["failed"][0]["reply"]
         assert report["first_sent"] <= report["last_sent"]
         text = runner.invoke(app, ["status", edition])
+        assert text.exit_code == ExitCode.DELIVERY
         assert "sent 2" in text.output and "gone@example.org: RCPT TO: 550" in text.output
 
         again = runner.invoke(app, base)  # no --yes: it must not ask
@@ -113,19 +115,24 @@ def test_a_subject_made_from_a_headline_is_cleaned_not_refused() -> None:
     assert clean_subject("NATO\u2028meets \u0085today \u202egnp.exe") == "NATO meets today gnp.exe"
 
 
-def test_answering_no_sends_nothing(newsroom: Path) -> None:
+def test_without_a_terminal_the_question_says_pass_yes(newsroom: Path) -> None:
+    """No terminal to answer on (cron, a pipe): nothing is sent, exit 8, "pass --yes".
+
+    Answering on a real terminal is tested in test_cli_conventions.py (through a pty).
+    """
     edition = str(newsroom / "editions" / "2024-11-22.toml")
     with smtp_server() as server:
         result = runner.invoke(
             app,
             ["send", edition, "--to", str(newsroom / "list.csv"), *_smtp(server.port)],
-            input="n\n",
+            input="y\n",  # a pipe is not a person: its "y" is never taken as an answer
         )
-        assert result.exit_code == 0
+        assert result.exit_code == ExitCode.NEEDS_YES, result.output
+        assert "pass --yes to send" in result.output
         assert "Send the 2024-11-22 edition to 3 recipients through smtp over 2 connections?" in (
             result.output
         )
-        assert "not sent: cancelled" in result.output and server.handler.received == []
+        assert server.handler.received == []
 
 
 def test_bad_options_are_exit_2(newsroom: Path) -> None:

@@ -7,6 +7,7 @@ Nothing in digest imports `digest.cli`.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from digest.cli import archive, edition, send, start, subscribers, theme
@@ -14,7 +15,8 @@ from digest.cli.app import app, show_error
 from digest.cli.helptext import COMMAND_ORDER
 from digest.errors import DigestError, ExitCode, describe_os_error
 
-VERBOSE_FLAGS = frozenset({"--verbose", "-v"})
+# -v, -vv, --verbose anywhere on the command line (the option itself is parsed by the app).
+VERBOSE_FLAG = re.compile(r"^(?:--verbose|-v+)$")
 
 del (
     archive,
@@ -38,7 +40,7 @@ def main() -> None:
         show_error(describe_os_error(error))
         sys.exit(int(ExitCode.IO))
     except Exception as error:
-        if VERBOSE_FLAGS & set(sys.argv[1:]):
+        if wants_traceback():
             raise
         show_error(
             f"digest failed unexpectedly ({type(error).__name__}: {error}). This is a bug in "
@@ -46,6 +48,12 @@ def main() -> None:
             "and report it."
         )
         sys.exit(int(ExitCode.BUG))
+
+
+def wants_traceback() -> bool:
+    """True when the command line asks for details (-v anywhere): then a bug shows its
+    traceback instead of the one-line message."""
+    return any(VERBOSE_FLAG.match(argument) for argument in sys.argv[1:])
 
 
 __all__ = ["COMMAND_ORDER", "app", "main"]

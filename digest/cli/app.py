@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,7 +75,23 @@ def _show_version(wanted: bool) -> None:
 @app.callback()
 def main_options(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log what each stage does, on stderr.")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Show what each stage does and how long it took, on stderr; -vv adds the "
+            "libraries' own debug lines. Accepted before or after the command name.",
+        ),
+    ] = 0,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print nothing but errors (a --json document still prints). Accepted before "
+            "or after the command name.",
+        ),
     ] = False,
     version: Annotated[
         bool,
@@ -88,11 +103,12 @@ def main_options(
         ),
     ] = False,
 ) -> None:
-    """Options shared by every command."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    """Options shared by every command.
+
+    -v and -q are declared here so Typer builds them once; the group copies them onto every
+    command and takes their values itself (`cli.conventions`), so they never arrive here.
+    """
+    del verbose, quiet
 
 
 def run_reported(action: Callable[[], T]) -> T:

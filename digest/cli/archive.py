@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from digest.cli.app import app, run_reported
+from digest.cli import jsonout
+from digest.cli.app import app, run_reported, show_error
 
 
 @app.command()
@@ -33,6 +34,7 @@ def archive(
             "beside digest.toml).",
         ),
     ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help=jsonout.ARCHIVE.help())] = False,
 ) -> None:
     """Write the web archive: each edition's web version, an index by month and an Atom feed.
 
@@ -45,21 +47,36 @@ def archive(
     from digest.archive.site import archive_editions
     from digest.errors import ExitCode
 
+    def progress(day: str) -> None:
+        if not json_output:
+            typer.echo(f"  archived {day}")
+
     result = run_reported(
-        lambda: archive_editions(
-            directory,
-            editions or (),
-            out=out,
-            progress=lambda day: typer.echo(f"  archived {day}"),
-        )
+        lambda: archive_editions(directory, editions or (), out=out, progress=progress)
     )
-    typer.echo(
-        f"Archive in {result.folder}: {len(result.archived)} edition(s) written, "
-        f"{result.total} in the index and feed"
-    )
-    if result.future:
-        typer.echo(f"  not yet due: {', '.join(result.future)}")
+    code = int(result.failed[0][1].exit_code or ExitCode.CONFIG) if result.failed else 0
     for path, error in result.failed:
-        typer.secho(f"error: {path}: {error}", fg=typer.colors.RED, err=True)
-    if result.failed:
-        raise typer.Exit(int(result.failed[0][1].exit_code or ExitCode.CONFIG))
+        show_error(f"{path}: {error}")
+    if json_output:
+        failed = [
+            {"edition": path, "error": str(error), "exit_code": int(error.exit_code)}
+            for path, error in result.failed
+        ]
+        jsonout.ARCHIVE.emit(
+            {
+                "folder": str(result.folder),
+                "archived": result.archived,
+                "total": result.total,
+                "future": result.future,
+                "failed": failed,
+                "exit_code": code,
+            }
+        )
+    else:
+        typer.echo(
+            f"Archive in {result.folder}: {len(result.archived)} edition(s) written, "
+            f"{result.total} in the index and feed"
+        )
+        if result.future:
+            typer.echo(f"  not yet due: {', '.join(result.future)}")
+    raise typer.Exit(code)

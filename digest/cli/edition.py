@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digest.cli.app import EditionArgument, app, run_reported
+from digest.cli import jsonout
+from digest.cli.app import EditionArgument, app, run_reported, show_error
 
 if TYPE_CHECKING:
     from digest.build import BuildResult
@@ -44,26 +45,38 @@ def build(
         ),
     ] = False,
     offline: OfflineOption = False,
+    json_output: Annotated[bool, typer.Option("--json", help=jsonout.BUILD.help())] = False,
 ) -> None:
     """Build an edition into digest.html, digest.txt, digest.mjml, digest.eml and report.json.
 
     Prints what went in, what was dropped and why, and the HTML size against Gmail's
     102,400-byte clipping limit. The files of the folder are replaced together, so a folder
-    never mixes two builds.
+    never mixes two builds. With --json it prints report.json's fields, with archive and
+    exit_code added.
     """
     from digest.build import build as run_build
     from digest.cli.summary import build_summary
+    from digest.output import report
 
     result, files = run_reported(lambda: run_build(edition, out, offline=offline))
-    typer.echo(build_summary(result, files))
+    if not json_output:
+        typer.echo(build_summary(result, files))
+    archived_json: dict[str, object] | None = None
+    code = 0
     if archive:
         from digest.archive.site import archive_editions
 
         archived = run_reported(lambda: archive_editions(edition.parent, [edition]))
-        typer.echo(f"Archived in {archived.folder} ({archived.total} editions in the index)")
-        for _, error in archived.failed:
-            typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(int(error.exit_code))
+        archived_json = {"folder": str(archived.folder), "total": archived.total}
+        if not json_output:
+            typer.echo(f"Archived in {archived.folder} ({archived.total} editions in the index)")
+        for _, error in archived.failed[:1]:
+            show_error(str(error))
+            code = int(error.exit_code)
+    if json_output:
+        payload = {**report(result, files), "archive": archived_json, "exit_code": code}
+        jsonout.BUILD.emit(payload)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -72,9 +85,7 @@ def check(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when there are warnings (errors exit 5).")
     ] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON object with every finding, for scripts.")
-    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=jsonout.CHECK.help())] = False,
     offline: OfflineOption = False,
     links: Annotated[
         bool,
@@ -105,8 +116,6 @@ def check(
 
     Exit codes: 0 clean or warnings only, 1 warnings with --strict, 5 errors.
     """
-    import json
-
     from digest.build import build_with_saved_cache
     from digest.config import load_edition
     from digest.errors import ExitCode
@@ -130,8 +139,8 @@ def check(
             "exit_code": int(code),
         }
         if clients:
-            payload["clients"] = _client_table(result)
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+            payload["clients"] = _client_table(result)  # only with --clients
+        jsonout.CHECK.emit(payload)
     else:
         typer.echo(format_findings(findings))
         if clients:
@@ -194,7 +203,10 @@ def preview(
     articles that did not change are not read or summarized again. Serves on 127.0.0.1 only,
     with a fixed pool of threads, writes no files and cannot send mail.
     """
+    from digest.config import refuse_publication_file
     from digest.preview.server import serve
+
+    run_reported(lambda: refuse_publication_file(edition))  # not a broken edition to watch
 
     def ready(url: str) -> None:
         typer.echo(f"Previewing {edition} at {url} (Ctrl-C to stop)")

@@ -4,6 +4,7 @@ Typer renders help through Rich markup, so a `[delivery]` in a help text would v
 labels every option with its Python type (`<bool>`, `<str>`). Rather than asking every command
 to write around that, the group tidies each command once when it is built: paragraphs are
 unwrapped, markup is escaped, flags show no type, values show a placeholder in capitals.
+The same classes give every command the shared -v/-q and run it under `conventions`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ from typing import Any, get_args, get_origin
 import typer
 from typer.core import HAS_RICH, TyperArgument, TyperCommand, TyperGroup, TyperOption
 from typer.models import CommandFunctionType
+
+from digest.cli.conventions import (
+    conventions,
+    settings_of,
+    share_options,
+    take_shared,
+    wants_json,
+)
 
 # `digest --help` lists commands in the order of the editor's day: start a publication, make
 # the day's edition, send it, look after the list; the tools for looking closer come last.
@@ -178,7 +187,14 @@ class BareHelpOption:
 
 
 class DigestCommand(BareHelpOption, TyperCommand):
-    """A command whose usage line reads `digest build EDITION`, not `{edition}`."""
+    """A command whose usage line reads `digest build EDITION`, not `{edition}`, and that runs
+    under the shared conventions (-v/-q, log lines as the CLI's own)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command with the chain's -v/-q applied."""
+        take_shared(ctx)
+        with conventions(settings_of(ctx), keep_stdout=wants_json(self, ctx)):
+            return super().invoke(ctx)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         """Escape markup in this command's texts, then let Typer show them."""
@@ -209,6 +225,12 @@ class DigestGroup(BareHelpOption, TyperGroup):
             tidy_command(command)
         ordered = order_commands(list(self.commands), COMMAND_ORDER, FIRST_TOOL)
         self.commands = {name: self.commands[name] for name in ordered}
+        share_options(self)  # the top group's -v/-q, for every command beneath it
+
+    def invoke(self, ctx: Any) -> Any:
+        """Count this level's -v/-q, then run the group's callback and its command."""
+        take_shared(ctx)
+        return super().invoke(ctx)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         """Escape markup in the group's texts and its commands' (listed with their help)."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from digest.cli import conventions, jsonout
 from digest.cli.app import EditionArgument, app, run_reported
 from digest.errors import ExitCode
 
@@ -38,10 +38,14 @@ SEND_HELP = "\n\n".join(
         "that record says the edition went out but the journal is missing, damaged or an "
         "older copy, the send refuses (exit 8) rather than mail everyone again: restore "
         "<publication>/.digest/ from a backup, or add --resend-all to send anyway.",
-        "Exit codes: 0 all handled; 75 some deferred or unconfirmed, run again later; 6 "
-        "failures or a refused login; 7 bad recipient rows; 8 journal missing or damaged; 5 "
-        "check errors; 2 bad options; 130 Ctrl-C (the messages in hand are finished and "
-        "recorded first).",
+        "Exit codes: 0 all handled; 75 some deferred or unconfirmed, or another send of the "
+        "edition is running: run again later; 6 failures, a refused login, or a test copy "
+        "that could not be sent; 7 bad recipient rows; 8 journal missing or damaged; 5 check "
+        "errors; 2 bad options; 9 no terminal to confirm on (pass --yes); 130 Ctrl-C (the "
+        "messages in hand are finished and recorded first).",
+        "A test send (--test) tries the relay once: a relay that refuses the connection or "
+        "cannot be found fails at once, naming host and port. A list send reconnects with "
+        "backoff.",
         "The unsubscribe secret comes from DIGEST_UNSUBSCRIBE_SECRET and the SMTP password "
         "from DIGEST_SMTP_PASSWORD (the names are set in digest.toml).",
     )
@@ -135,6 +139,7 @@ def send(
             "again if they had it).",
         ),
     ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=jsonout.SEND.help())] = False,
     smtp_host: Annotated[
         str | None,
         typer.Option(help="Override \\[delivery] host.", show_default=False),
@@ -199,7 +204,8 @@ def send(
         MofNCompleteColumn(),
         TextColumn("{task.fields[info]}"),
     )
-    with Bar(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+    shown = sys.stderr.isatty() and not conventions.quiet()
+    with Bar(*columns, transient=True, disable=not shown) as bar:
         task = bar.add_task("send", total=None, info="")
 
         def progress(state: Progress) -> None:
@@ -212,18 +218,50 @@ def send(
             )
 
         def confirm(question: str) -> bool:
-            return yes or typer.confirm(question, default=False)
+            bar.stop()  # the bar must not draw over the question
+            try:
+                return conventions.confirm(question, yes=yes, action="send")
+            finally:
+                bar.start()
 
         summary = run_reported(
             lambda: send_edition_file(
-                request,
-                confirm=confirm,
-                progress=progress,
-                warn=lambda text: typer.echo(text, err=True),
+                request, confirm=confirm, progress=progress, warn=conventions.show_warning
             )
         )
-    _print_summary(summary, edition)
+    if json_output:
+        jsonout.SEND.emit(_summary_json(summary, edition))
+    else:
+        _print_summary(summary, edition)
     raise typer.Exit(summary.exit_code)
+
+
+def _summary_json(summary: SendSummary, edition: Path) -> dict[str, Any]:
+    """`digest send --json` (shape: jsonout.SEND)."""
+    return {
+        "edition": str(edition),
+        "subject": summary.subject,
+        "transport": summary.transport,
+        "test_address": summary.test_address,
+        "dry_run": summary.dry_run,
+        "cancelled": summary.cancelled,
+        "nothing_to_send": summary.nothing_to_send,
+        "total": summary.total,
+        "sent": summary.sent,
+        "failed": summary.failed,
+        "deferred": summary.deferred,
+        "unknown": summary.unknown,
+        "resent": summary.resent,
+        "sent_earlier": summary.skipped,
+        "failed_earlier": summary.failed_earlier,
+        "suppressed": summary.suppressed,
+        "pending": summary.pending,
+        "connections": summary.connections,
+        "destination": summary.destination,
+        "stopped": summary.stopped,
+        "errors": [{"address": address, "reply": words} for address, words in summary.errors],
+        "exit_code": summary.exit_code,
+    }
 
 
 def _print_summary(summary: SendSummary, edition: Path) -> None:
@@ -278,7 +316,10 @@ STATUS_HELP = "\n\n".join(
         "Show what the send journal holds for an edition.",
         "Counts per state (pending, sending, sent, deferred, failed, unknown, suppressed), the "
         "failed, deferred and unconfirmed addresses with the server's reply, and when the first "
-        "and the last message went. It only reads, and exits 0.",
+        "and the last message went. It only reads.",
+        "Exit codes, for scripts and monitoring: 0 every recipient sent (or suppressed), or "
+        "nothing sent yet; 75 some pending, deferred, unconfirmed or being sent: run `digest "
+        "send` again; 6 some failed and nothing is left to try.",
     )
 )
 
@@ -288,7 +329,8 @@ def status(
     edition: EditionArgument,
     journal: JournalOption = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the status as JSON, every address listed.")
+        bool,
+        typer.Option("--json", help=jsonout.STATUS.help() + " Every address is listed."),
     ] = False,
 ) -> None:
     """`digest status` (its help is STATUS_HELP)."""
@@ -296,10 +338,24 @@ def status(
 
     limit = None if as_json else TEXT_LIMIT + 1  # one more tells the text there are more
     result = run_reported(lambda: edition_status(edition, journal, limit=limit))
+    code = status_exit_code(result)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-        return
-    _print_status(result)
+        jsonout.STATUS.emit({**result.to_json(), "exit_code": code})
+    else:
+        _print_status(result)
+    raise typer.Exit(code)
+
+
+def status_exit_code(result: EditionStatus) -> int:
+    """75 while a send can still deliver some, 6 when some failed for good, else 0."""
+    from digest.delivery.journal import State
+
+    open_states = (State.PENDING, State.SENDING, State.DEFERRED, State.UNKNOWN)
+    if any(result.counts[state] for state in open_states):
+        return int(ExitCode.TEMPFAIL)
+    if result.counts[State.FAILED]:
+        return int(ExitCode.DELIVERY)
+    return int(ExitCode.OK)
 
 
 def _print_status(result: EditionStatus) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from digest.cli.app import app, run_reported
+from digest.cli import conventions, jsonout
+from digest.cli.app import app, run_reported, show_error
 from digest.errors import DigestError, ExitCode
+
+if TYPE_CHECKING:
+    from digest.sources.draft import Draft
 
 
 @app.command()
@@ -114,9 +118,7 @@ def extract_command(
             show_default=False,
         ),
     ],
-    json_lines: Annotated[
-        bool, typer.Option("--json", help="One JSON object per line instead of a report.")
-    ] = False,
+    json_lines: Annotated[bool, typer.Option("--json", help=jsonout.EXTRACT.help())] = False,
     max_chars: Annotated[
         int | None,
         typer.Option(
@@ -151,7 +153,7 @@ def extract_command(
         elif result.ok:
             typer.echo(result.to_text() + "\n")
         else:
-            typer.secho(f"error: {result.to_text()}", fg=typer.colors.RED, err=True)
+            show_error(result.to_text())
 
     def run() -> list[ExtractResult]:
         context, settings = defaults_near(offline=offline)
@@ -188,8 +190,10 @@ def new_command(
         typer.Option(
             "--since",
             metavar="WHEN",
-            help="Only feed entries newer than this: 24h, 90m, 2d, 1w, or a date. "
-            "Default: every entry.",
+            help="Only feed entries newer than this: 24h, 90m, 2d, 1w (counted back from the "
+            "end of the edition's day, or from now while that day is not over), or a date. "
+            "Entries dated after the edition's day are never candidates. Default: every "
+            "entry up to the end of the edition's day.",
         ),
     ] = None,
     edition_date: Annotated[
@@ -213,18 +217,21 @@ def new_command(
             help="The publication folder (where digest.toml is, or below it).",
         ),
     ] = Path("."),
+    json_output: Annotated[bool, typer.Option("--json", help=jsonout.NEW.help())] = False,
 ) -> None:
     """Draft an edition file from feeds, URLs or files, with summaries filled in.
 
     Candidates are deduplicated; delete or reorder them in the file, then `digest build`.
-    Never overwrites an existing edition without --force.
+    Never overwrites an existing edition without --force. When the sources give no
+    candidate at all, nothing is written and it says why: how many entries were seen, how
+    many were too old for --since or dated after the edition's day (exit 10).
 
     Examples:
       digest new --from https://example.org/feed.xml --since 24h
       digest new --from saved-page.html.gz --date 2024-11-22
     """
     from digest.config.dates import parse_iso_date
-    from digest.sources.draft import Draft, new_edition
+    from digest.sources.draft import new_edition
 
     def run() -> Draft:
         day = None
@@ -244,11 +251,45 @@ def new_command(
 
     draft = run_reported(run)
     for failure in draft.failures:
-        typer.secho(f"error: {failure}", fg=typer.colors.RED, err=True)
-    for duplicate in draft.duplicates:
-        typer.echo(f"left out (duplicate): {duplicate.title}", err=True)
-    for warning in draft.warnings:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
-    typer.echo(f"wrote {draft.path} with {len(draft.articles)} articles")
-    if draft.exit_code != ExitCode.OK:
+        show_error(failure)
+    if json_output:
+        jsonout.NEW.emit(_draft_json(draft))
         raise typer.Exit(int(draft.exit_code))
+    for duplicate in draft.duplicates:
+        conventions.note(f"left out (duplicate): {duplicate.title}")
+    for warning in draft.warnings:
+        conventions.show_warning(warning)
+    if not draft.written:
+        show_error(draft.why_empty())
+    else:
+        typer.echo(f"wrote {draft.path} with {len(draft.articles)} articles")
+    raise typer.Exit(int(draft.exit_code))
+
+
+def _draft_json(draft: Draft) -> dict[str, Any]:
+    """`digest new --json` (shape: jsonout.NEW)."""
+    window = draft.window
+    return {
+        "path": str(draft.path),
+        "written": draft.written,
+        "date": window.day.isoformat() if window else None,
+        "articles": [
+            {
+                "title": article.title,
+                "url": article.url,
+                "published": article.published.isoformat() if article.published else None,
+            }
+            for article in draft.articles
+        ],
+        "duplicates": [article.title for article in draft.duplicates],
+        "failures": list(draft.failures),
+        "warnings": list(draft.warnings),
+        "window": {
+            "start": window.start.isoformat() if window and window.start else None,
+            "end": window.end.isoformat() if window else None,
+        },
+        "seen": draft.tally.seen,
+        "too_old": draft.tally.too_old,
+        "too_new": draft.tally.too_new,
+        "exit_code": int(draft.exit_code),
+    }

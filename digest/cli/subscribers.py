@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from digest.cli.app import app, run_reported
+from digest.cli.conventions import confirm
 from digest.cli.helptext import DigestGroup, DigestTyper
 
 if TYPE_CHECKING:
@@ -54,7 +55,12 @@ def serve_unsubscribe(
         str,
         typer.Option(help="Address to listen on. Behind a reverse proxy keep 127.0.0.1."),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8025,
+    port: Annotated[
+        int,
+        typer.Option(
+            min=0, max=65535, help="Port to listen on (not 8025, where test SMTP servers listen)."
+        ),
+    ] = 8080,
     threads: Annotated[
         int, typer.Option(min=1, max=64, help="Worker threads (requests served at once).")
     ] = 4,
@@ -182,7 +188,7 @@ def remove_command(
     from digest.subscribers.suppressions import remove_suppressions
 
     question = f"Mail {len(addresses)} address(es) again after they left or bounced?"
-    if not yes and not typer.confirm(question, default=False):
+    if not run_reported(lambda: confirm(question, yes=yes, action="take them off the list")):
         raise typer.Exit(0)
     removed = run_reported(lambda: remove_suppressions(directory, addresses))
     typer.echo(f"Removed {len(removed)} of {len(addresses)}")

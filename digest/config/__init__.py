@@ -7,7 +7,12 @@ May import: `digest.errors`, `digest.summarize` (the method names). Nothing else
 from __future__ import annotations
 
 from digest.config.edition import ArticleEntry, EditionFile, LoadedEdition, TickerEntry
-from digest.config.load import find_publication, load_edition, load_publication
+from digest.config.load import (
+    find_publication,
+    load_edition,
+    load_publication,
+    refuse_publication_file,
+)
 from digest.config.publication import (
     DEFAULT_SUMMARY_CHARS,
     MAX_SUMMARY_CHARS,
@@ -35,4 +40,5 @@ __all__ = [
     "find_publication",
     "load_edition",
     "load_publication",
+    "refuse_publication_file",
 ]

@@ -183,11 +183,27 @@ def _source_problems(data: dict[str, Any], path: Path, roots: list[Path] | None)
 
 
 def _outside(source: str, target: Path, root: Path) -> str:
+    # Name the resolved target only when it says something the source does not.
+    subject = f"{source} is" if Path(source) == target else f"{source} is {target},"
     return (
-        f"{source} is {target}, outside the publication folder {root}; local sources must "
+        f"{subject} outside the publication folder {root}; local sources must "
         "stay inside it. Move the file into the publication, or, if that folder belongs to "
         f'it, list it in digest.toml: [sources] allow_paths = ["{target.parent}"]'
     )
+
+
+def refuse_publication_file(path: Path, publication_path: Path | None = None) -> None:
+    """Raise ConfigError when `path` is digest.toml, given where an edition file belongs:
+    "this is the publication file; pass an edition file such as editions/…"."""
+    path = path.resolve()
+    if path.name != PUBLICATION_FILE and path != publication_path:
+        return
+    editions = sorted((path.parent / "editions").glob("*.toml"))
+    example = f"editions/{editions[-1].name}" if editions else "editions/YYYY-MM-DD.toml"
+    message = (
+        f"this is the publication file ({PUBLICATION_FILE}); pass an edition file such as {example}"
+    )
+    raise ConfigError([Problem(str(path), "", message)])
 
 
 def load_edition(edition_path: Path, publication_path: Path | None = None) -> LoadedEdition:
@@ -196,6 +212,7 @@ def load_edition(edition_path: Path, publication_path: Path | None = None) -> Lo
     problems: list[Problem] = []
     if publication_path is None:
         publication_path = find_publication(edition_path.parent)
+    refuse_publication_file(edition_path, publication_path)
     publication: Publication | None = None
     if publication_path is None:
         problems.append(

@@ -137,8 +137,9 @@ class Journal:
             holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
             raise JournalError(
-                f"another send of edition {edition} is running (process {holder}); "
-                "wait for it to finish"
+                f"another send of edition {edition} is running (process {holder}); run the "
+                "same command again when it has finished",
+                exit_code=ExitCode.TEMPFAIL,  # "try later", as cron loops expect
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode("ascii"))

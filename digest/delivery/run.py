@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from digest.config import Delivery, LoadedEdition
 from digest.delivery.guard import check_journal, check_journal_file, recorded
 from digest.delivery.journal import Journal
 from digest.delivery.options import Progress, SendOptions, SendSummary
@@ -24,6 +25,7 @@ from digest.delivery.recipients import Recipient, check_address
 from digest.delivery.redact import credential_forms
 from digest.delivery.send import send_edition
 from digest.delivery.suppression import SuppressionList, default_suppression_path
+from digest.delivery.transports import Transport
 from digest.errors import DigestError, ExitCode
 from digest.history.sends import SendRecord
 from digest.mail.headers import clean_subject
@@ -61,16 +63,71 @@ def send_edition_file(
     Refuses to send an edition `digest check` finds errors in; asks `confirm` before a real
     send to a list (not for --test or --dry-run), and not at all when nothing is left to send.
     """
-    from digest.build import build_with_saved_cache
     from digest.config import load_edition
-    from digest.delivery.journal import default_journal_path
-    from digest.delivery.transports import Transport, create_transport
+    from digest.delivery.transports import create_transport
 
     if (request.recipients_csv is None) == (request.test_address is None):
         raise DigestError("give exactly one of --to LIST.csv or --test ADDRESS")
     environ = os.environ if environ is None else environ
     loaded = load_edition(request.edition_path)
-    publication = loaded.publication
+    delivery = loaded.publication.delivery.model_copy(update=request.delivery_overrides)
+    transport_name = request.transport or delivery.transport
+    test = _test_recipient(request.test_address) if request.test_address is not None else None
+    # One transport now, so a configuration error shows before the build. A test send also
+    # connects now: a relay that is down or misnamed is said at once, in one sentence, not
+    # after a build and minutes of reconnecting (a list send reconnects: it can resume).
+    first = create_transport(transport_name, delivery, loaded.root, environ)
+    testing = test is not None and not request.options.dry_run
+    try:
+        if testing:
+            assert test is not None
+            _open_for_test(first, test.email)
+        else:
+            first.close()
+        summary = _build_and_send(
+            request,
+            loaded,
+            _Route(delivery, transport_name, first if testing else None, environ),
+            confirm=confirm,
+            progress=progress,
+            warn=warn,
+        )
+    finally:
+        first.close()
+    if testing and not summary.sent:
+        why = summary.errors[0][1] if summary.errors else summary.stopped or "it was not sent"
+        raise DigestError(
+            f"the test copy to {request.test_address} was not sent: {why}",
+            exit_code=ExitCode.DELIVERY,
+        )
+    return summary
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """Where the messages go: the settings, the transport's name, a test's open connection."""
+
+    delivery: Delivery
+    transport: str
+    opened: Transport | None
+    environ: Mapping[str, str]
+
+
+def _build_and_send(
+    request: SendRequest,
+    loaded: LoadedEdition,
+    route: _Route,
+    *,
+    confirm: Callable[[str], bool],
+    progress: Callable[[Progress], None] | None,
+    warn: Callable[[str], None],
+) -> SendSummary:
+    """The send after the checks of the request: build, check, list, confirm, deliver."""
+    from digest.build import build_with_saved_cache
+    from digest.delivery.journal import default_journal_path
+    from digest.delivery.transports import create_transport
+
+    publication, delivery, transport_name = loaded.publication, route.delivery, route.transport
     built = build_with_saved_cache(loaded)
     assert built.personal is not None
     errors = [finding for finding in built.findings if finding.severity == "error"]
@@ -80,22 +137,20 @@ def send_edition_file(
             f"not sending: `digest check` finds {len(errors)} error(s):\n{listed}",
             exit_code=ExitCode.CHECK,
         )
-    delivery = publication.delivery.model_copy(update=request.delivery_overrides)
-    transport_name = request.transport or delivery.transport
     subject = clean_subject(built.edition.subject)
     if subject != " ".join(built.edition.subject.split()):
         warn("the subject held invisible control or direction characters; they were removed")
     if request.test_address is not None:
         subject = " ".join(filter(None, (delivery.test_subject_prefix, subject)))
-    # Build one transport now, so a configuration error shows before anything else happens.
-    create_transport(transport_name, delivery, loaded.root, environ).close()
     options = replace(
         request.options,
         rate=delivery.rate if request.rate is None else request.rate,
         connections=1 if request.test_address else request.connections or delivery.connections,
     )
+    if route.opened is not None:
+        options = replace(options, max_reconnects=0)  # a test is tried once
     edition_key = loaded.identity  # its file, not its date: two editions may share a day
-    password = environ.get(delivery.password_env)  # scrubbed from every error, used or not
+    password = route.environ.get(delivery.password_env)  # scrubbed from every error, used or not
 
     with contextlib.ExitStack() as stack:
         recipients: Sequence[Recipient] | RecipientList
@@ -142,7 +197,7 @@ def send_edition_file(
                     )
 
         def connect() -> Transport:
-            return create_transport(transport_name, delivery, loaded.root, environ)
+            return create_transport(transport_name, delivery, loaded.root, route.environ)
 
         if journal is not None:  # a list send leaves a record in the history, without addresses
             stack.enter_context(
@@ -162,11 +217,11 @@ def send_edition_file(
             built.personal.text,
             built.personal.html,
             recipients,
-            connect,
+            route.opened or connect,
             journal,
             options,
             progress,
-            environ=environ,
+            environ=route.environ,
             suppressions=suppressions,
             markers=built.personal.markers,
             secrets=credential_forms(delivery.username, password),
@@ -174,6 +229,20 @@ def send_edition_file(
     summary.subject, summary.transport = subject, transport_name
     summary.test_address = request.test_address
     return summary
+
+
+def _open_for_test(transport: Transport, address: str) -> None:
+    """Connect for a test send, or say in one sentence why the relay cannot be reached."""
+    from digest.delivery.transports import TransportError
+
+    try:
+        transport.open()
+    except TransportError as error:
+        transport.close()
+        raise DigestError(
+            f"the test copy to {address} was not sent: {error.message}",
+            exit_code=ExitCode.DELIVERY,
+        ) from None
 
 
 def _test_recipient(address: str) -> Recipient:

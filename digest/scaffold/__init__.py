@@ -6,6 +6,7 @@ May import: the spine (`errors`, `atomic`, `config`).
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -17,11 +18,14 @@ from digest.config.placeholders import (
     PLACEHOLDER_UNSUBSCRIBE_URL,
 )
 from digest.errors import DigestError, ExitCode, OutputError, describe_os_error
+from digest.scaffold.theme_outline import MAIN_TEMPLATE, ThemeOutline, outline
 
 # The scaffold's file contents live as package data. Their {{markers}} are filled in here;
 # single-brace {date} and {token} are digest's own placeholders and stay as written.
 SCAFFOLD_PACKAGE = "digest.scaffold.starter_files"
 THEME_PACKAGE = "digest.templates"
+DEFAULT_THEME = "briefing"  # the theme `digest init` starts with (see mail.render)
+README_WIDTH = 92
 TEMPLATE_FILES = {
     "digest.toml": "digest.toml.txt",
     "editions/{today}.toml": "edition.toml.txt",
@@ -36,10 +40,36 @@ GITIGNORE_SOURCE = "gitignore.txt"
 PRIVATE_FOLDER_LINE = ".digest/"
 
 
-def default_theme_folder() -> Path:
-    """Where the installed default theme is, to point editors at it."""
-    with as_file(files(THEME_PACKAGE) / "briefing") as folder:
+def default_theme_folder(theme: str = DEFAULT_THEME) -> Path:
+    """Where an installed theme is (the default one unless named), to point editors at it."""
+    with as_file(files(THEME_PACKAGE) / theme) as folder:
         return Path(folder)
+
+
+def theme_markers(theme: ThemeOutline) -> dict[str, str]:
+    """The templates README's markers, from what the theme's files really hold."""
+    main = theme.main
+    defined = main.blocks if main is not None else ()
+    listed = [
+        f"- `{t.name}`: "
+        + ("The whole email; extend it to replace a block." if t is main else t.about or "")
+        for t in theme.templates
+    ]
+    others = sorted((t.name for t in theme.templates if t is not main), key=lambda n: "/" not in n)
+    if defined:
+        names = ", ".join(f"`{name}`" for name in defined)
+        blocks = textwrap.fill(f"The blocks of `{MAIN_TEMPLATE}`, in order: {names}.", README_WIDTH)
+    else:
+        blocks = f"`{MAIN_TEMPLATE}` of this theme defines no blocks: override whole files."
+    return {
+        "theme_name": theme.name,
+        "theme": str(theme.folder),
+        "templates": "\n".join(listed),
+        "example_template": others[0] if others else MAIN_TEMPLATE,
+        "main_template": MAIN_TEMPLATE,
+        "example_block": "footer" if "footer" in defined or not defined else defined[-1],
+        "blocks": blocks,
+    }
 
 
 def _fill(text: str, markers: dict[str, str]) -> str:
@@ -48,8 +78,13 @@ def _fill(text: str, markers: dict[str, str]) -> str:
     return text
 
 
-def scaffold(folder: Path, *, name: str, today: date | None = None) -> list[Path]:
-    """Create the publication files; refuse (writing nothing) if any already exists."""
+def scaffold(
+    folder: Path, *, name: str, today: date | None = None, theme: str = DEFAULT_THEME
+) -> list[Path]:
+    """Create the publication files; refuse (writing nothing) if any already exists.
+
+    templates/README.md describes `theme` as its files are now: templates and blocks.
+    """
     if any(ch in name for ch in '\r\n\0"\\'):
         raise DigestError("the publication name must be one line without quotes or backslashes")
     day = (today or date.today()).isoformat()
@@ -59,7 +94,7 @@ def scaffold(folder: Path, *, name: str, today: date | None = None) -> list[Path
         "from_address": PLACEHOLDER_FROM_ADDRESS,
         "postal_address": PLACEHOLDER_POSTAL_ADDRESS,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
-        "theme": str(default_theme_folder()),
+        **theme_markers(outline(theme, default_theme_folder(theme))),
     }
     targets = {
         folder / relative.format(today=day): source for relative, source in TEMPLATE_FILES.items()

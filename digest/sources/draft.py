@@ -7,7 +7,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from digest.atomic import write_atomic
@@ -39,6 +39,38 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass(frozen=True, slots=True)
+class Window:
+    """When a feed entry must have been published to be a candidate: [start, end).
+
+    `end` is the end of the edition's day (midnight after it, in the publication's zone), so
+    stories after the edition's day are never candidates; `start` comes from --since.
+    """
+
+    start: datetime | None
+    end: datetime
+
+    @property
+    def day(self) -> date:
+        """The edition's day (the one the window ends with)."""
+        return (self.end - timedelta(days=1)).date()
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Feed entries seen, and how many fell outside the window."""
+
+    seen: int = 0
+    too_old: int = 0
+    too_new: int = 0
+
+    def plus(self, other: Tally) -> Tally:
+        """Both tallies together."""
+        return Tally(
+            self.seen + other.seen, self.too_old + other.too_old, self.too_new + other.too_new
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     """What `digest new` wrote and what it left out."""
 
@@ -47,11 +79,55 @@ class Draft:
     duplicates: tuple[Article, ...] = ()
     failures: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = ()  # written, but worth a look before building
+    window: Window | None = None
+    tally: Tally = Tally()
+    written: bool = True  # False: sources were given but none gave a candidate
 
     @property
     def exit_code(self) -> ExitCode:
-        """SOURCE when a source could not be read (the draft is still written), else OK."""
+        """NO_CANDIDATES when nothing was found to draft (and nothing written); SOURCE when a
+        source could not be read (the draft is still written); else OK."""
+        if not self.written:
+            return ExitCode.NO_CANDIDATES
         return ExitCode.SOURCE if self.failures else ExitCode.OK
+
+    def why_empty(self) -> str:
+        """Why there is no candidate: what was seen and what fell outside the window."""
+        seen, window = self.tally.seen, self.window
+        if not seen:
+            return "no candidates, nothing written: the sources hold no entries"
+        parts = []
+        if self.tally.too_old and window is not None and window.start is not None:
+            parts.append(f"{self.tally.too_old} published before {window.start:%Y-%m-%d %H:%M %Z}")
+        if self.tally.too_new and window is not None:
+            parts.append(f"{self.tally.too_new} dated after the edition's day ({window.day})")
+        shown = "; ".join(parts) or "none is usable"
+        return (
+            f"no candidates, nothing written: {seen} feed entries seen, {shown}. Widen --since "
+            "(it counts back from the end of the edition's day, or from now before that), "
+            "or choose the edition's day with --date"
+        )
+
+
+def candidate_window(since: str | None, edition_date: date, zone: tzinfo, now: datetime) -> Window:
+    """The window for feed entries: it ends with the edition's day; --since counts back from
+    that end, or from `now` while the edition's day is not over (a morning's "24h")."""
+    end = datetime.combine(edition_date + timedelta(days=1), time(0), tzinfo=zone)
+    return Window(parse_since(since, min(now, end)) if since else None, end)
+
+
+def in_window(articles: list[Article], window: Window) -> tuple[list[Article], Tally]:
+    """The feed entries inside the window (undated ones too: they cannot be judged)."""
+    start, end = window.start, window.end
+    old = sum(1 for a in articles if a.published and start is not None and a.published < start)
+    new = sum(1 for a in articles if a.published and a.published >= end)
+    kept = [
+        article
+        for article in articles
+        if article.published is None
+        or ((start is None or article.published >= start) and article.published < end)
+    ]
+    return kept, Tally(len(articles), old, new)
 
 
 def parse_since(text: str, now: datetime) -> datetime:
@@ -167,7 +243,8 @@ def new_edition(
         raise DigestError(
             f"{path} already exists; use --force to replace it", exit_code=ExitCode.CONFIG
         )
-    cutoff = parse_since(since, now) if since else None
+    window = candidate_window(since, edition_date, publication.tz, now)
+    tally = Tally()
     context = ReadContext(tz=publication.tz, base_url=publication.base_url)
     settings = publication_settings(publication.fetch, root, offline=offline)
     found: list[tuple[Article, str | None]] = []
@@ -181,11 +258,14 @@ def new_edition(
         # A local page can be named as `source`; a feed entry only by its own link (a feed
         # file as `source` would be read as its newest entry, which may be another story).
         local = None if is_url(source) or kind == "feed" else str(Path(source).resolve())
-        if kind == "feed" and cutoff is not None:  # a page named explicitly is always wanted
-            articles = [a for a in articles if a.published is None or a.published >= cutoff]
+        if kind == "feed":  # a page named explicitly is always wanted
+            articles, seen = in_window(articles, window)
+            tally = tally.plus(seen)
         found += [(article, local) for article in articles[:MAX_CANDIDATES_PER_SOURCE]]
-    if sources and not found and failures:
+    if sources and not found and failures and not tally.seen:
         raise SourceError("no source could be read:\n" + "\n".join(f"  - {f}" for f in failures))
+    if sources and not found:  # nothing to draft: say why, and leave no empty file behind
+        return Draft(path, (), (), tuple(failures), (), window, tally, written=False)
     kept, duplicates = dedupe_articles([article for article, _ in found])
     kept = kept[:MAX_CANDIDATES]
     local_of = {id(article): local for article, local in found}
@@ -208,4 +288,4 @@ def new_edition(
     path.parent.mkdir(parents=True, exist_ok=True)
     _write(path, text, force=force)
     log.debug("wrote %s with %d articles", path, len(kept))
-    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures), warnings)
+    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures), warnings, window, tally)

@@ -26,7 +26,8 @@ from digest.subscribers.publication import open_publication
 logger = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8025
+# Not 8025: that is where local test SMTP servers (aiosmtpd, the tutorial's) listen.
+DEFAULT_PORT = 8080
 # Each request is one SQLite write of a few milliseconds; four threads keep up with any inbox
 # provider's one-click traffic and bound the server's memory.
 DEFAULT_THREADS = 4

@@ -9,6 +9,7 @@ import contextlib
 import ipaddress
 import logging
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -68,6 +69,29 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def cannot_connect(error: OSError | smtplib.SMTPException, s: SmtpSettings) -> str:
+    """One sentence: what went wrong reaching the relay, and which setting to change."""
+    where = f"{s.host}:{s.port}"
+    settings = "[delivery] host and port in digest.toml (or --smtp-host, --smtp-port)"
+    if isinstance(error, socket.gaierror):
+        return (
+            f"the SMTP host {s.host!r} cannot be found ({error.strerror or error}): check "
+            "[delivery] host in digest.toml (or --smtp-host)"
+        )
+    if isinstance(error, ConnectionRefusedError):
+        return (
+            f"nothing accepts SMTP connections at {where} (connection refused): is the relay "
+            f"running? Check {settings}"
+        )
+    if isinstance(error, TimeoutError):
+        return (
+            f"the SMTP server {where} did not answer within {s.timeout:g} s: check {settings}, "
+            "or raise [delivery] timeout"
+        )
+    reason = (error.strerror if isinstance(error, OSError) else None) or _words(error)
+    return f"cannot connect to the SMTP server {where} ({reason}): check {settings}"
 
 
 def _words(error: BaseException) -> str:
@@ -158,7 +182,7 @@ class SmtpTransport:
             raise FatalTransportError(said, code=error.smtp_code) from None
         except (OSError, smtplib.SMTPException) as error:
             self.close()
-            raise ConnectionLost(f"cannot connect to {where}: {error}") from None
+            raise ConnectionLost(cannot_connect(error, s)) from None
         self._since_connect = 0
         self.pipelining = smtp.has_extn("pipelining")
         self._size_limit = smtp.has_extn("size")
