@@ -137,16 +137,16 @@ def _entry_article(
     contents = entry.get("content") or []
     body_html = contents[0].get("value", "") if contents else ""
     body = html_paragraphs(body_html) or html_paragraphs(summary_html)
-    summary = " ".join(html_paragraphs(summary_html)) or None
+    teaser = " ".join(html_paragraphs(summary_html)) or None
     title = _field_text(entry, "title")
     link = safe_link(entry.get("link"), base)
     if link is not None and link.startswith("mailto:"):
         link = None
     if not title:
-        if not summary:
+        if not teaser:
             log.debug("%s: skipped an entry with neither title nor summary", origin)
             return None
-        title = summary[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
+        title = teaser[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
     author = plain_text(entry.get("author", "")) or None
     language = feed.get("language") or None
     published = entry_date(entry, context.tz)
@@ -160,7 +160,7 @@ def _entry_article(
         image=_image(entry, link or base),
         site_name=plain_text(feed.get("title", "")) or None,
         language=language.strip() if isinstance(language, str) else None,
-        summary=summary,
+        teaser=teaser,
         source=origin,
     )
 

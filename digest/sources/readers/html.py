@@ -18,6 +18,7 @@ from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import ReadContext, decompress_if_gzip
 from digest.sources.readers.dates import Moment, first_plausible
+from digest.sources.readers.furniture import without_furniture
 from digest.sources.readers.leads import is_body_paragraph, join_wrapped, true_lead
 from digest.sources.sanitize import safe_link
 
@@ -290,7 +291,11 @@ def _drop_boilerplate(lines: list[str]) -> list[str]:
 
 
 def extract_body(html: str, url: str | None, tree: Any) -> tuple[Any, tuple[str, ...]]:
-    """The article's paragraphs as plain text, and trafilatura's document for the metadata."""
+    """The article's paragraphs as plain text, and trafilatura's document for the metadata.
+
+    The page's furniture (captions, hover cards, promos: `furniture`) is taken out first."""
+    tree = without_furniture(tree)
+    html = lxml.html.tostring(tree, encoding="unicode")
     document, lines = _extract_text(html, url, recall=False)
     if sum(map(len, lines)) < SHORT_BODY_CHARS:
         second, more = _extract_text(html, url, recall=True)
