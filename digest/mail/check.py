@@ -20,6 +20,7 @@ from digest.edition.arrange import comparison_key
 from digest.errors import ExitCode
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
 from digest.mail.content_checks import content_checks
+from digest.mail.date_checks import date_checks
 from digest.mail.findings import Finding as Finding  # re-exported: callers import it here
 from digest.mail.message import PLACEHOLDER_RECIPIENT
 from digest.mail.personal import PREVIEW_TOKEN, fill_link
@@ -325,6 +326,7 @@ def run_checks(
         *_contrast_checks(publication),
         *_placeholder_checks(publication),
         *content_checks(edition, publication),
+        *date_checks(edition, publication),
     ]
     # Stable order: errors first, then warnings, each in the order found.
     return sorted(findings, key=lambda finding: finding.severity != "error")

@@ -182,7 +182,9 @@ def new_edition(
             f"{path} already exists; use --force to replace it", exit_code=ExitCode.CONFIG
         )
     cutoff = parse_since(since, now) if since else None
-    context = ReadContext(tz=publication.tz, base_url=publication.base_url)
+    context = ReadContext(
+        tz=publication.tz, base_url=publication.base_url, language=publication.language
+    )
     settings = publication_settings(publication.fetch, root, offline=offline)
     found: list[tuple[Article, str | None]] = []
     kind_of: dict[int, tuple[str, str]] = {}  # id(article) -> (kind, source) it was read as

@@ -207,7 +207,7 @@ def summary_settings(
             log.warning("ignoring %s: %s", found, error)
         else:
             budget, chosen = publication.summary_chars, publication.summary_method
-            context = ReadContext(tz=publication.tz, base_url=publication.base_url)
+            context = _context_of(publication)
     return SummarySettings(max_chars or budget, method or chosen, context)
 
 
@@ -245,7 +245,9 @@ def _publication_near(start: Path | None) -> tuple[Publication | None, Path | No
 
 def _context_of(publication: Publication | None) -> ReadContext:
     if publication is not None:
-        return ReadContext(tz=publication.tz, base_url=publication.base_url)
+        return ReadContext(
+            tz=publication.tz, base_url=publication.base_url, language=publication.language
+        )
     return ReadContext(tz=UTC)
 
 

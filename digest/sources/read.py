@@ -34,6 +34,7 @@ def read_context(loaded: LoadedEdition) -> ReadContext:
         tz=publication.tz,
         base_url=publication.base_url,
         sections=tuple(publication.sections),
+        language=publication.language,
     )
 
 

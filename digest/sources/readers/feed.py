@@ -17,6 +17,7 @@ import feedparser
 from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import MAX_SOURCE_BYTES, ReadContext, decompress_if_gzip
+from digest.sources.readers.bylines import clean_byline, join_names, outlet_keys
 from digest.sources.readers.dates import Moment, has_time_of_day, parse_moment, plausible
 from digest.sources.sanitize import html_paragraphs, plain_text, safe_link
 
@@ -147,7 +148,9 @@ def _entry_article(
             log.debug("%s: skipped an entry with neither title nor summary", origin)
             return None
         title = teaser[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
-    author = plain_text(entry.get("author", "")) or None
+    outlets = outlet_keys([plain_text(feed.get("title", ""))], link)
+    raw_author = plain_text(entry.get("author", ""))
+    author = join_names(clean_byline(raw_author, outlets=outlets), context.language)
     language = feed.get("language") or None
     published = entry_date(entry, context.tz)
     return Article(

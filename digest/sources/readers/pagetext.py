@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 from digest.errors import SourceError
 from digest.models import Article, Byline, TickerItem
 from digest.sources.readers import ReadContext
+from digest.sources.readers.bylines import clean_byline, join_names
 from digest.sources.readers.dates import plausible
 from digest.sources.readers.text import MAX_HEADLINE_CHARS, decode_text, looks_like_lead
 
@@ -107,7 +108,7 @@ def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
         section=byline.section,
         published=byline.published,
         date_only=byline.date_only,
-        author=byline.author,
+        author=join_names(clean_byline(byline.author), context.language),
         image=image,
         source=origin,
         ticker=tuple(ticker),
