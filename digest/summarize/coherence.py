@@ -223,6 +223,14 @@ class Links:
         """True when a summary may stop after `chosen` (nothing left hanging)."""
         return bool(chosen) and not self.needs_next[chosen[-1]]
 
+    def opening(self, sentences: Sequence[str]) -> str:
+        """The story's first sentence with those it cannot be shown without (what disputes
+        it, the rest of a quote): the fallback when no whole summary fits the budget."""
+        end = 0
+        while end + 1 < len(sentences) and self.needs_next[end]:
+            end += 1
+        return " ".join(sentences[: end + 1])
+
     def runs(self) -> list[tuple[int, ...] | None]:
         """For each sentence, every sentence a summary needs with it (sorted), or None when
         the chain around it is longer than MAX_CHAIN."""

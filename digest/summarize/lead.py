@@ -25,7 +25,7 @@ def summarize_lead(document: Document, max_chars: int) -> str:
     while chosen and not links.can_end(chosen):
         chosen.pop()
     if not chosen:
-        return shorten(sentences[0], max_chars) if sentences else ""
+        return shorten(links.opening(sentences), max_chars) if sentences else ""
     return join_sentences([sentences[i] for i in chosen])
 
 

@@ -147,5 +147,5 @@ def summarize_learned(document: Document, max_chars: int, model: Model | None = 
     indexes = candidate_pool(pool, model.pool_lead, model.pool_top, analysis.links.runs())
     chosen = best_summary(pool, indexes, max_chars, model.summary_weights)
     if not chosen:
-        return shorten(sentences[0], max_chars)
+        return shorten(analysis.links.opening(sentences), max_chars)
     return join_sentences([sentences[i] for i in chosen])

@@ -1,9 +1,10 @@
 """Page furniture taken out before the body is extracted: what glues itself into paragraphs.
 
 Hover cards ("Kristi NoemKristi Lynn NoemSouth Dakota governor doubles down..."), photo and
-video captions, credits, promo and related-story boxes, "Internal memo: ..." teasers and
-interview labels ("Q:", "Q&A") are not the story. They are removed by element (tag, class or
-id) when short, so a container that merely has such a name but holds the article stays.
+video captions, credits, promo and related-story boxes are not the story. They are removed by
+element (tag, class or id) when short, so a container that merely has such a name but holds
+the article stays. Promo headlines that survive as lines of text ("Internal memo: ...") and
+bare interview labels ("Q&A") are dropped from the extracted lines (`drop_promo_lines`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,29 @@ MAX_FURNITURE_CHARS = 400
 HOLDS_THE_STORY = frozenset({"h1", "article"})
 MIN_STORY_PARAGRAPHS = 2
 _SPLIT = re.compile(r"[\s_-]+")
+
+
+# "Internal memo: Prison logs show...", "Related: ...", "Q&A": a label, a colon, a headline
+# without a full stop. Such a line is a promo or a section label, never a paragraph (and,
+# left in, it glues itself to the next paragraph, which starts a new sentence).
+_PROMO_LINE = re.compile(r"^(?:[A-Z][\w’'&-]*(?: [\w’'&-]+){0,3}:\s+\S.*|Q ?& ?A|Q|A)$")
+_FINAL = re.compile(r"[.!?…][\"”’'»)]*$")
+MAX_PROMO_CHARS = 150
+
+
+def is_promo_line(line: str) -> bool:
+    """True for a short labelled line without a full stop ("Internal memo: … inmate counts")."""
+    flat = line.strip().rstrip(":")
+    return (
+        len(flat) <= MAX_PROMO_CHARS
+        and _PROMO_LINE.match(flat) is not None
+        and _FINAL.search(flat) is None
+    )
+
+
+def drop_promo_lines(lines: list[str]) -> list[str]:
+    """The body lines without promo headlines and bare Q&A labels."""
+    return [line for line in lines if not is_promo_line(line)]
 
 
 def _words_of(element: Any) -> set[str]:

@@ -17,7 +17,7 @@ from digest.models import Article
 from digest.sources.readers import ReadContext, decompress_if_gzip
 from digest.sources.readers.bylines import clean_byline, join_names, outlet_keys
 from digest.sources.readers.dates import Moment, choose_published
-from digest.sources.readers.furniture import without_furniture
+from digest.sources.readers.furniture import drop_promo_lines, without_furniture
 from digest.sources.readers.leads import is_body_paragraph, join_wrapped, true_lead
 from digest.sources.readers.pagemeta import PageMeta, page_meta
 from digest.sources.sanitize import safe_link
@@ -268,6 +268,7 @@ def extract_body(html: str, url: str | None, tree: Any) -> tuple[Any, tuple[str,
         return None, ()
     teaser = getattr(document, "description", None)
     lines = _drop_boilerplate(_drop_header_lines(lines, document.title, teaser, tree))
+    lines = drop_promo_lines(lines)
     lines = true_lead(tree, join_wrapped(lines), document.title, teaser)
     return document, tuple(lines)
 
