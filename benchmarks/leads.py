@@ -1,9 +1,10 @@
 """True leads on real pages: does the summary start where the story starts?
 
 For every page of the article-extraction benchmark (../shared/realworld/articles), read it
-with the HTML reader, summarize it as the build would, and find the summary's first sentence
-in the body a person marked (ground-truth.json). A page passes when that sentence starts in
-the first fifth of the marked body. Prints the pass rate per method and lists the misses.
+with the HTML reader, summarize it as `digest summarize PAGE` and the build do (`summary_of`),
+and find the summary's first sentence in the body a person marked (ground-truth.json). A page
+passes when that sentence starts in the first fifth of the marked body. Prints the pass rate
+per method and lists the misses.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digest.errors import SourceError
 from digest.models import Article
+from digest.sources.extract import summary_of
 from digest.sources.readers import ReadContext
 from digest.sources.readers.html import read
-from digest.summarize import DEFAULT_METHOD, METHODS, split_sentences, summarize
+from digest.summarize import DEFAULT_METHOD, METHODS, split_sentences
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "articles"
 DEFAULT_MAX_CHARS = 350
@@ -95,7 +97,7 @@ def evaluate(
             results.append(PageResult(page_id, None, f"(not read: {article})"))
             continue
         started = time.perf_counter()
-        summary = summarize(article.body, max_chars, method, title=article.title)
+        summary = summary_of(article, max_chars, method) or ""  # what `digest summarize` prints
         elapsed += time.perf_counter() - started
         sentences = split_sentences(summary)
         first = sentences[0] if sentences else ""

@@ -43,7 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest.summarize.budget import join_sentences  # noqa: E402
-from digest.summarize.coherence import units  # noqa: E402
 from digest.summarize.document import Document  # noqa: E402
 from digest.summarize.features import (  # noqa: E402
     GAIN_FEATURES,
@@ -319,7 +318,7 @@ def train(
     summary_x, summary_y = [], []
     for index, story in enumerate(stories):
         story_pool = build_pool(story.document, story.analysis, staged[index % 2])
-        indexes = candidate_pool(story_pool, *pool, units(story.analysis.needs_previous))
+        indexes = candidate_pool(story_pool, *pool, story.analysis.links.runs())
         found = list(candidates(story_pool, indexes, ORACLE_BUDGET))
         if len(found) < 2:
             continue

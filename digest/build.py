@@ -117,7 +117,7 @@ def summarize_articles(
     budget, method = publication.summary_chars, publication.summary_method
     for item in articles:
         article, overrides = item.article, item.overrides
-        summary = overrides.summary or article.summary
+        summary = overrides.summary or overrides.drafted_summary or article.summary
         if summary and len(summary) > budget:
             warnings.append(
                 f"{item.key}: the given summary has {len(summary)} characters, "

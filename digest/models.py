@@ -51,7 +51,8 @@ class Article:
     image_height: int | None = None
     site_name: str | None = None
     language: str | None = None
-    summary: str | None = None  # a summary the source itself provides (front matter, feed)
+    summary: str | None = None  # the writer's own summary (Markdown front matter)
+    teaser: str | None = None  # a feed entry's description: material, never the editor's words
     source: str = ""  # the path or URL it was read from
     ticker: tuple[TickerItem, ...] = ()  # a ticker block found on the same page
 
@@ -62,6 +63,7 @@ class ArticleOverrides:
 
     title: str | None = None
     summary: str | None = None
+    drafted_summary: str | None = None  # `digest new`'s text, marked as drafted; summary wins
     section: str | None = None
     image: str | None = None
     url: str | None = None

@@ -15,7 +15,7 @@ from .conftest import MINIMAL_PUBLICATION, PublicationFactory
 
 runner = CliRunner()
 BODY = (
-    "The city council approved a new budget on Thursday after a long debate about the "
+    "The city council approved a new budget this week after a long debate about the "
     "cost of repairing the old bridge over the river."
 )
 

@@ -157,7 +157,8 @@ def test_draft_from_feed_and_page(newsroom: Path) -> None:
     assert len(titles) == len(set(titles)) == 3
     tram = data["articles"][0]
     assert tram["url"] == "https://citynews.example/2024/11/22/tram"  # tracking dropped
-    assert 0 < len(tram["summary"]) <= 120
+    assert 0 < len(tram["drafted_summary"]) <= 120
+    assert "summary" not in tram  # drafted text is marked as drafted, never the editor's
     page = next(e for e in data["articles"] if e["title"].startswith("The VW ID. SPACE"))
     # A saved page is read from its file (the live page may be paywalled by now); the URL
     # it names as canonical is kept for the link.

@@ -35,7 +35,7 @@ def test_rss20() -> None:
     assert first.image == "https://citynews.example/img/tram.jpg"
     assert first.site_name == "City News"
     assert first.body[0] == "The council approved the new tram line on Tuesday after a long debate."
-    assert first.summary is not None and first.summary.startswith("The council approved")
+    assert first.teaser is not None and first.teaser.startswith("The council approved")
     assert [a.title for a in articles[1:]] == [
         "Click me",
         "Library opens on Sundays",
@@ -48,7 +48,7 @@ def test_unsafe_links_and_images_dropped() -> None:
     click = next(a for a in articles if a.title == "Click me")
     assert click.url is None
     assert click.image is None
-    everything = " ".join(" ".join(a.body) + (a.summary or "") for a in articles)
+    everything = " ".join(" ".join(a.body) + (a.teaser or "") for a in articles)
     assert (
         "javascript" not in everything and "<script" not in everything and "alert" not in everything
     )
@@ -92,7 +92,7 @@ def test_rss091_with_doctype_and_latin1() -> None:
         "Ferry timetable changes for winter",
         "Lifeboat crew rescues two kayakers",
     ]
-    assert articles[0].summary is not None and "Café hours" in articles[0].summary
+    assert articles[0].teaser is not None and "Café hours" in articles[0].teaser
 
 
 def test_rss092_html_description_and_enclosure() -> None:

@@ -167,3 +167,42 @@ def test_any_text_reads_or_fails_cleanly(text: str) -> None:
         return
     assert all(paragraph.strip() for paragraph in article.body)
     assert all(item.text for item in article.ticker)
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "(CNN) -- Egypt has agreed to allow two Iranian warships to cross the Suez Canal.",
+        "WASHINGTON – Two federal prison officers were charged Tuesday with falsifying records",
+        "Russia approved the use of military force in Ukraine on Saturday.",
+        "Still! But more immediately, the vote is on Tuesday. Nobody knows how it ends.",
+        "Brenda Cruz and her family were flabbergasted by what they spotted on Interstate 77:",
+        "The U.S. said on Monday it would send more aid to the region.",
+    ],
+)
+def test_a_lead_paragraph_is_never_taken_for_the_headline(lead: str) -> None:
+    article = read_text(f"{lead}\n\nThe second paragraph says more.\n")
+    assert article.title == ""
+    assert article.body[0] == lead
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "NATO, Ukraine to Meet Tuesday Over Russian Attack",
+        "Markets rally as inflation cools",
+        "Is football too dangerous for children?",
+        "Men in Black 3 Opens to $54.6 Million.",
+        "UNRWA chief: Ceasefire is the start, not the solution",
+    ],
+)
+def test_headlines_are_still_headlines(headline: str) -> None:
+    article = read_text(f"{headline}\n\nThe story starts here. It goes on.\n")
+    assert article.title == headline
+    assert article.body == ("The story starts here. It goes on.",)
+
+
+def test_a_single_short_paragraph_is_body_not_a_headline() -> None:
+    assert read_text("Markets rally as inflation cools\n").body == (
+        "Markets rally as inflation cools",
+    )

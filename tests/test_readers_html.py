@@ -113,10 +113,19 @@ def test_minimal_article() -> None:
     assert "Home" not in " ".join(article.body)
 
 
-def test_naive_date_takes_the_publication_time_zone() -> None:
+def test_naive_date_takes_the_publication_time_zone_on_its_own_site() -> None:
+    head = '<meta property="article:published_time" content="2024-11-22T15:48:00">'
+    own = ReadContext(PARIS, base_url="https://news.example/")
+    article = read(page(ARTICLE_BODY, head).encode(), origin="https://news.example/a", context=own)
+    assert article.published == datetime(2024, 11, 22, 15, 48, tzinfo=PARIS)
+    assert not article.date_only
+
+
+def test_naive_date_of_an_unknown_site_keeps_only_its_day() -> None:
     head = '<meta property="article:published_time" content="2024-11-22T15:48:00">'
     article = read(page(ARTICLE_BODY, head).encode(), origin="a.html", context=ReadContext(PARIS))
-    assert article.published == datetime(2024, 11, 22, 15, 48, tzinfo=PARIS)
+    assert article.published == datetime(2024, 11, 22, tzinfo=PARIS)
+    assert article.date_only
 
 
 def test_aware_date_kept() -> None:

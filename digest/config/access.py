@@ -11,7 +11,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -99,10 +100,29 @@ class FetchConfig(_Table):
         return parse_allow_hosts(self.allow_hosts)
 
 
+SummarySource = Literal["page", "feed"]
+
+
 class SourcesConfig(_Table):
-    """`[sources]`: where local article files may come from besides the publication folder."""
+    """`[sources]`: where local article files may come from besides the publication folder,
+    and where `digest new` drafts a feed entry's summary from: the linked page or the feed."""
 
     allow_paths: list[str] = []
+    # "page": fetch the entry's link and summarize the page (the teaser when it cannot be read);
+    # "feed": the entry's own text, through the same cleanup and budget as every summary.
+    summaries: SummarySource = "page"
+    # Per feed (its URL, or a host name): the same choice for that feed alone.
+    per_feed: dict[str, SummarySource] = {}
+
+    def summaries_for(self, source: str) -> SummarySource:
+        """Where to draft summaries from for entries of the feed `source`."""
+        if source in self.per_feed:
+            return self.per_feed[source]
+        host = (urlsplit(source).hostname or "").removeprefix("www.")
+        for key, choice in self.per_feed.items():
+            if host and key.removeprefix("www.").lower() == host:
+                return choice
+        return self.summaries
 
     @field_validator("allow_paths")
     @classmethod

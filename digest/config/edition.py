@@ -26,6 +26,8 @@ class ArticleEntry(StrictModel):
     url: str | None = None
     title: str | None = None
     summary: str | None = None
+    # What `digest new` drafted (from the page or the feed): used when `summary` is not set.
+    drafted_summary: str | None = None
     section: str | None = None
     image: str | None = None
     image_alt: str | None = None

@@ -23,6 +23,7 @@ from digest.errors import ExitCode
 from digest.mail.client_lint import anchor_findings, client_findings, client_report
 from digest.mail.compile import GMAIL_CLIP_BYTES, GMAIL_STYLE_BYTES, STYLE_TAG
 from digest.mail.content_checks import content_checks
+from digest.mail.date_checks import date_checks
 from digest.mail.edition_checks import (
     edition_checks,
     today_for,
@@ -348,6 +349,7 @@ def run_checks(
         *_contrast_checks(publication),
         *_placeholder_checks(publication),
         *content_checks(edition, publication),
+        *date_checks(edition, publication),
     ]
     if loaded is not None:
         where = Where(loaded, tuple(articles))

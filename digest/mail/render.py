@@ -7,7 +7,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,13 @@ from digest.mail.i18n import (
     Strings,
     check_overrides,
     is_right_to_left,
-    short_date,
-    short_time,
 )
 from digest.mail.i18n import long_date as localized_date
 from digest.mail.intro import intro_html, intro_text
 from digest.mail.overrides import check_publication_blocks
 from digest.mail.personal import Markers
 from digest.mail.plaintext import tidy_text, wrap
+from digest.mail.storytime import story_time
 from digest.mail.theme import (
     BRIEFING_THUMBNAIL_PX,
     CONTENT_PX,
@@ -275,19 +274,9 @@ def _helpers(edition: Edition, publication: Publication) -> dict[str, Any]:
     """Functions the templates call: meta lines, image boxes, outlets, sponsors' places."""
     language, tz = publication.language, publication.tz
 
-    def time_of(moment: datetime | date | None) -> str:
-        # A date without a time (a page that gives only the day) prints no made-up time.
-        if not isinstance(moment, datetime):
-            return ""
-        return short_time(moment, tz, language)
-
     def meta_of(story: Story) -> str:
-        # A story dated by day only shows that day, never a made-up "12:00 AM".
-        when = (
-            short_date(story.published.date(), language)
-            if story.date_only and story.published is not None
-            else time_of(story.published)
-        )
+        # Who, and when relative to the edition's day (`storytime`): never a made-up time.
+        when = story_time(story.published, story.date_only, edition.date, tz, language)
         parts = (story.author or story.site_name, when)
         return " · ".join(part for part in parts if part)
 

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -24,7 +25,8 @@ from digest.errors import (
 )
 from digest.models import Article
 from digest.sources.dedupe import canonical_url, dedupe_articles
-from digest.sources.extract import is_url, read_any, summary_of
+from digest.sources.drafted import Drafted, draft_summary
+from digest.sources.extract import is_url, read_any
 from digest.sources.fetch.settings import publication_settings
 from digest.sources.readers import ReadContext
 
@@ -158,13 +160,14 @@ def _comment(value: str) -> str:
 
 def render_draft(
     edition_date: date,
-    entries: list[tuple[Article, str | None, str | None]],
+    entries: Sequence[tuple[Article, str | None, Drafted | None]],
     edition_dir: Path,
 ) -> str:
     """The edition file text: one [[articles]] table per (article, local source, summary)."""
     lines = [
         f"# Draft edition for {edition_date.isoformat()}, written by `digest new`.",
         "# Delete what you don't want, reorder, set `lead = true` on one, edit any summary.",
+        '# `drafted_summary` is what digest new wrote; your own `summary = "..."` replaces it.',
         '# subject = "..."     # default: "<publication>: <lead headline>"',
         "",
         f"date = {edition_date.isoformat()}",
@@ -198,9 +201,20 @@ def render_draft(
         if article.url is not None:
             lines.append(f"url = {toml_string(canonical_url(article.url))}")
         lines.append(f"title = {toml_string(article.title)}")
-        if summary:
-            lines.append(f"summary = {toml_string(summary)}")
+        lines += drafted_lines(summary)
     return "\n".join(lines) + "\n"
+
+
+def drafted_lines(drafted: Drafted | None) -> list[str]:
+    """The drafted summary, marked with where it came from, and any note about it."""
+    if drafted is None:
+        return []
+    lines = [f"# note: {_comment(drafted.note)}"] if drafted.note else []
+    if drafted.text:
+        source = "the linked page" if drafted.origin == "page" else "the feed's text"
+        lines.append(f"# summary drafted from {source}; write `summary = ...` to use your own")
+        lines.append(f"drafted_summary = {toml_string(drafted.text)}")
+    return lines
 
 
 def _write(path: Path, text: str, *, force: bool) -> None:
@@ -245,9 +259,12 @@ def new_edition(
         )
     window = candidate_window(since, edition_date, publication.tz, now)
     tally = Tally()
-    context = ReadContext(tz=publication.tz, base_url=publication.base_url)
+    context = ReadContext(
+        tz=publication.tz, base_url=publication.base_url, language=publication.language
+    )
     settings = publication_settings(publication.fetch, root, offline=offline)
     found: list[tuple[Article, str | None]] = []
+    kind_of: dict[int, tuple[str, str]] = {}  # id(article) -> (kind, source) it was read as
     failures: list[str] = []
     for source in sources:
         try:
@@ -262,6 +279,7 @@ def new_edition(
             articles, seen = in_window(articles, window)
             tally = tally.plus(seen)
         found += [(article, local) for article in articles[:MAX_CANDIDATES_PER_SOURCE]]
+        kind_of.update({id(article): (kind, source) for article in articles})
     if sources and not found and failures and not tally.seen:
         raise SourceError("no source could be read:\n" + "\n".join(f"  - {f}" for f in failures))
     if sources and not found:  # nothing to draft: say why, and leave no empty file behind
@@ -273,7 +291,14 @@ def new_edition(
         (
             article,
             local_of[id(article)],
-            summary_of(article, publication.summary_chars, publication.summary_method),
+            draft_summary(
+                article,
+                kind=kind_of[id(article)][0],
+                source=kind_of[id(article)][1],
+                publication=publication,
+                context=context,
+                settings=settings,
+            ),
         )
         for article in kept
     ]

@@ -134,6 +134,7 @@ class ExtractResult:
             "site_name": article.site_name,
             "language": article.language,
             "summary": self.summary,
+            "teaser": article.teaser,
             "body": list(article.body),
             "source": article.source,
         }
@@ -168,16 +169,16 @@ class ExtractResult:
 
 
 def summary_of(article: Article, max_chars: int, method: str | None = None) -> str | None:
-    """The summary the build would use: the source's own, else one made from the body."""
+    """The summary the build would use: the writer's own (front matter), else one made from
+    the body, else from a feed's teaser, both through the same cleanup and budget."""
     from digest.summarize import DEFAULT_METHOD, summarize
 
     if article.summary:
         return article.summary
-    if article.body:
-        return (
-            summarize(list(article.body), max_chars, method or DEFAULT_METHOD, title=article.title)
-            or None
-        )
+    material = article.body or ((article.teaser,) if article.teaser else ())
+    if material:
+        chosen = method or DEFAULT_METHOD
+        return summarize(list(material), max_chars, chosen, title=article.title) or None
     return None
 
 
@@ -206,7 +207,7 @@ def summary_settings(
             log.warning("ignoring %s: %s", found, error)
         else:
             budget, chosen = publication.summary_chars, publication.summary_method
-            context = ReadContext(tz=publication.tz, base_url=publication.base_url)
+            context = _context_of(publication)
     return SummarySettings(max_chars or budget, method or chosen, context)
 
 
@@ -244,7 +245,9 @@ def _publication_near(start: Path | None) -> tuple[Publication | None, Path | No
 
 def _context_of(publication: Publication | None) -> ReadContext:
     if publication is not None:
-        return ReadContext(tz=publication.tz, base_url=publication.base_url)
+        return ReadContext(
+            tz=publication.tz, base_url=publication.base_url, language=publication.language
+        )
     return ReadContext(tz=UTC)
 
 

@@ -34,6 +34,7 @@ def read_context(loaded: LoadedEdition) -> ReadContext:
         tz=publication.tz,
         base_url=publication.base_url,
         sections=tuple(publication.sections),
+        language=publication.language,
     )
 
 
@@ -42,6 +43,7 @@ def overrides_of(entry: ArticleEntry) -> ArticleOverrides:
     return ArticleOverrides(
         title=entry.title,
         summary=entry.summary,
+        drafted_summary=entry.drafted_summary,
         section=entry.section,
         image=entry.image,
         image_alt=entry.image_alt,
@@ -110,7 +112,7 @@ def _read_entry(
 
 def from_the_edition(entry: ArticleEntry) -> Article | None:
     """The article as the editor wrote it (title and summary), for when it cannot be read."""
-    if not (entry.title and entry.summary):
+    if not (entry.title and (entry.summary or entry.drafted_summary)):
         return None
     return Article(title=entry.title, url=entry.url, source=entry.url or entry.source or "")
 

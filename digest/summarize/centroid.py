@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from digest.summarize.budget import join_sentences, shorten
-from digest.summarize.coherence import needs_previous, units
+from digest.summarize.coherence import links_of
 from digest.summarize.document import Document
 from digest.summarize.terms import terms
 
@@ -59,7 +59,7 @@ def summarize_centroid(
         prior = math.exp(-index / weights.position_decay)
         relevance = _dot(vector, center) + weights.title_weight * _dot(vector, title)
         scores.append(relevance + weights.position_weight * prior)
-    runs = units(needs_previous(sentences, document.paragraph_of))
+    runs = links_of(sentences, document.paragraph_of).runs()
     chosen = _select(sentences, vectors, scores, max_chars, weights.redundancy_weight, runs)
     if not chosen:
         return shorten(sentences[0], max_chars)

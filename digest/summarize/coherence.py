@@ -1,13 +1,19 @@
-"""Sentences that lean on the one before ("He said", "But", a quote's second half).
+"""How sentences lean on each other, so a summary never changes what the story says.
 
-Every summarizer takes such a sentence only together with the sentence before it, so a
-summary never opens with a reference the reader cannot resolve.
+- A sentence that leans on the one before ("He said", "But", a quote's second half, "also"
+  early on) is taken only right after it: a summary never points back at text left out.
+- A sentence whose claim the next one attributes or disputes ("That's the optimistic view
+  mouthed by...", "But critics say...") is taken with that next one or not at all.
+- A sentence that calls someone by surname needs the sentence that first named them (`names`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from digest.summarize.names import introductions_needed
 
 
 def _words(text: str) -> frozenset[str]:
@@ -65,6 +71,24 @@ ATTRIBUTION = re.compile(
     re.IGNORECASE,
 )
 OPENING_QUOTES = '"“‘«„'
+# Openings that dispute the sentence before: a claim followed by one of these is only half
+# the story ("Sales will double. But analysts doubt it.").
+DISPUTING = _words("but however yet still nevertheless nonetheless though although instead")
+# Openings that put the claim before in someone's mouth or in doubt.
+ATTRIBUTING = re.compile(
+    r"^\W*(?:(?:that|this|such)(?:'s|’s|\s+is|\s+was|\s+were)\b.{0,80}?\b(?:view|claim|"
+    r"line|argument|position|theory|pitch|promise|hope|story|version|message|spin|assessment|"
+    r"thinking|idea|plan|hype|boast|theory)s?\b|(?:or\s+)?so\s+(?:says?|said|claims?|goes)\b|"
+    r"at\s+least,?\s+(?:that's|that\s+is|according|in\s+theory)|in\s+theory\b|"
+    r"(?:critics|skeptics|sceptics|opponents|others)\s+(?:say|said|argue|disagree|dispute|doubt)|"
+    r"not\s+so\s+fast|not\s+everyone\b|(?:that|this)\s+(?:claim|view|assertion)\b)",
+    re.IGNORECASE,
+)
+# "The patient, also from Inner Mongolia, ...": an "also" this early points back.
+_EARLY_ALSO = re.compile(
+    r"^(?:\W*[\w’'-]+){0,5}?[\s,]+(?:also|too)\b(?!\s+(?:much|many|few|little|late|early|soon|long|far|big|small|often))",
+    re.IGNORECASE,
+)
 CLOSING_QUOTES = "”’»"
 # A chain of dependent sentences longer than this is not worth its budget.
 MAX_CHAIN = 3
@@ -154,6 +178,7 @@ def needs_previous(sentences: Sequence[str], paragraph_of: Sequence[int]) -> lis
                 or unattributed_quote
                 or continues_text(sentence)
                 or starts_with_back_reference(sentence)
+                or _EARLY_ALSO.match(sentence) is not None
             )
         open_quotes = _quotes_open_after(sentence, open_quotes)
     return flags
@@ -169,3 +194,81 @@ def units(flags: Sequence[bool]) -> list[tuple[int, ...] | None]:
         run = tuple(range(start, index + 1))
         result.append(run if len(run) <= MAX_CHAIN else None)
     return result
+
+
+def disputes_previous(sentence: str) -> bool:
+    """True when a sentence attributes or disputes the claim of the one before it."""
+    first, _second = opening(sentence)
+    return first in DISPUTING or ATTRIBUTING.match(sentence) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """What each sentence needs beside it in a summary."""
+
+    needs_previous: tuple[bool, ...]  # only right after the sentence before
+    needs_next: tuple[bool, ...]  # only right before the sentence after (it qualifies this one)
+    requires: tuple[frozenset[int], ...]  # earlier sentences it needs (who a surname is)
+
+    def allows(self, chosen: Sequence[int], index: int) -> bool:
+        """True when `index` may follow the sentences `chosen` (in article order) in a summary."""
+        last = chosen[-1] if chosen else None
+        if self.needs_previous[index] and last != index - 1:
+            return False
+        if last is not None and self.needs_next[last] and index != last + 1:
+            return False
+        return self.requires[index] <= set(chosen)
+
+    def can_end(self, chosen: Sequence[int]) -> bool:
+        """True when a summary may stop after `chosen` (nothing left hanging)."""
+        return bool(chosen) and not self.needs_next[chosen[-1]]
+
+    def opening(self, sentences: Sequence[str]) -> str:
+        """The story's first sentence with those it cannot be shown without (what disputes
+        it, the rest of a quote): the fallback when no whole summary fits the budget."""
+        end = 0
+        while end + 1 < len(sentences) and self.needs_next[end]:
+            end += 1
+        return " ".join(sentences[: end + 1])
+
+    def runs(self) -> list[tuple[int, ...] | None]:
+        """For each sentence, every sentence a summary needs with it (sorted), or None when
+        the chain around it is longer than MAX_CHAIN."""
+        back = units(self.needs_previous)
+        result: list[tuple[int, ...] | None] = []
+        count = len(self.needs_next)
+        for index, run in enumerate(back):
+            if run is None:
+                result.append(None)
+                continue
+            end = index
+            while end + 1 < count and self.needs_next[end]:
+                end += 1
+            chain = set(run) | set(range(index, end + 1))
+            if len(chain) > MAX_CHAIN:
+                result.append(None)
+                continue
+            for member in sorted(chain):
+                chain |= self.requires[member]
+            result.append(tuple(sorted(chain)))
+        return result
+
+
+def links_of(sentences: Sequence[str], paragraph_of: Sequence[int]) -> Links:
+    """The links between a document's sentences."""
+    previous = needs_previous(sentences, paragraph_of)
+    following = []
+    open_quotes = 0
+    for index, sentence in enumerate(sentences):
+        if index == 0 or paragraph_of[index] != paragraph_of[index - 1]:
+            open_quotes = 0
+        open_quotes = _quotes_open_after(sentence, open_quotes)
+        has_next = index + 1 < len(sentences)
+        # A quotation still open goes on in the next sentence of its paragraph: half a quote
+        # would put words in the speaker's mouth that they did not finish.
+        same_paragraph = has_next and paragraph_of[index + 1] == paragraph_of[index]
+        following.append(
+            has_next
+            and (disputes_previous(sentences[index + 1]) or (open_quotes > 0 and same_paragraph))
+        )
+    return Links(tuple(previous), tuple(following), tuple(introductions_needed(sentences)))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from digest.summarize.cleanup import clean_paragraphs, is_boilerplate
 from digest.summarize.sentences import split_sentences
+from digest.summarize.tidy import calm_capitals, drop_cut_ending, drop_label, written_forms
 
 # Sentence-final punctuation: a paragraph ending without it is a heading or a link.
 _FINAL = re.compile(r"[.!?…。！？][\"”’'»)\]]*$")
@@ -25,15 +26,19 @@ class Document:
 
     @classmethod
     def from_paragraphs(cls, paragraphs: Sequence[str], title: str | None = None) -> Document:
-        """Clean, drop headings and links among body text, split, drop boilerplate sentences."""
+        """Clean, drop headings and links among body text, split, drop boilerplate sentences,
+        tidy each sentence (`tidy`), and drop a last sentence the text was cut inside."""
         kept = clean_paragraphs(paragraphs, title)
         body = [p for p in kept if not _is_heading(p)]
         # An article that is only a headline still deserves a summary: keep what there is.
         chosen = body or kept
         sentences: list[str] = []
         owners: list[int] = []
+        forms = written_forms(chosen)  # not the title: title case says nothing
         for index, paragraph in enumerate(chosen):
-            pieces = split_sentences(paragraph)
+            pieces = [
+                calm_capitals(drop_label(piece), forms) for piece in split_sentences(paragraph)
+            ]
             clean = [sentence for sentence in pieces if not is_boilerplate(sentence)]
             # A paragraph that is mostly promotion ("Start your day with... Sign up...") is
             # promotion throughout.
@@ -48,7 +53,8 @@ class Document:
                 for sentence in split_sentences(paragraph):
                     sentences.append(sentence)
                     owners.append(index)
-        return cls(tuple(sentences), tuple(owners), title)
+        kept_count = drop_cut_ending(sentences)
+        return cls(tuple(sentences[:kept_count]), tuple(owners[:kept_count]), title)
 
     def head(self, count: int) -> Document:
         """The document's first count sentences (itself when it has no more)."""

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from digest.summarize.coherence import needs_previous, opening
+from digest.summarize.coherence import Links, links_of, opening
 from digest.summarize.document import Document
 from digest.summarize.terms import marked_terms
 
@@ -99,6 +99,7 @@ class Analysis:
     terms: tuple[str, ...]  # every distinct term, sorted
     term_rows: tuple[tuple[float, ...], ...]  # without the two prior columns
     needs_previous: tuple[bool, ...]
+    links: Links
 
 
 def _buckets(value: float, bounds: Sequence[int]) -> list[float]:
@@ -149,7 +150,8 @@ def analyze(document: Document) -> Analysis:
     centrality = [_dot(vector, centroid) for vector in vectors]
     order = sorted(range(count), key=lambda i: (-centrality[i], i))
     rank = {index: position for position, index in enumerate(order)}
-    dangling = needs_previous(sentences, document.paragraph_of)
+    links = links_of(sentences, document.paragraph_of)
+    dangling = links.needs_previous
     paragraph_sizes = Counter(document.paragraph_of)
     sentence_rows = []
     for index, sentence in enumerate(sentences):
@@ -216,6 +218,7 @@ def analyze(document: Document) -> Analysis:
         terms=tuple(keys),
         term_rows=tuple(term_rows),
         needs_previous=tuple(dangling),
+        links=links,
     )
 
 

@@ -22,7 +22,6 @@ from typing import Any
 
 from digest.errors import DigestError
 from digest.summarize.budget import join_sentences, shorten
-from digest.summarize.coherence import units
 from digest.summarize.document import Document
 from digest.summarize.features import (
     GAIN_FEATURES,
@@ -135,9 +134,7 @@ def build_pool(document: Document, analysis: Analysis, model: Model) -> Pool:
     rows = gain_rows(analysis, document.sentences, sentence_scores, values)
     unigram, bigram = model.gain_weights
     gains = [(_dot(unigram, row), _dot(bigram, row)) for row in rows]
-    return Pool(
-        document.sentences, analysis.bags, analysis.needs_previous, values, sentence_scores, gains
-    )
+    return Pool(document.sentences, analysis.bags, analysis.links, values, sentence_scores, gains)
 
 
 def summarize_learned(document: Document, max_chars: int, model: Model | None = None) -> str:
@@ -147,8 +144,8 @@ def summarize_learned(document: Document, max_chars: int, model: Model | None = 
     sentences = document.sentences
     analysis = analyze(document)
     pool = build_pool(document, analysis, model)
-    indexes = candidate_pool(pool, model.pool_lead, model.pool_top, units(analysis.needs_previous))
+    indexes = candidate_pool(pool, model.pool_lead, model.pool_top, analysis.links.runs())
     chosen = best_summary(pool, indexes, max_chars, model.summary_weights)
     if not chosen:
-        return shorten(sentences[0], max_chars)
+        return shorten(analysis.links.opening(sentences), max_chars)
     return join_sentences([sentences[i] for i in chosen])

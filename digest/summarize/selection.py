@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from digest.summarize.budget import joiner
+from digest.summarize.coherence import Links
 
 SUMMARY_FEATURES: tuple[str, ...] = (
     "covered_value",
@@ -36,10 +37,6 @@ SUMMARY_FEATURES: tuple[str, ...] = (
 # Scales that keep every feature near 0..1 (the weights are stored rounded).
 COVERED_TERMS_SCALE = 30.0
 COVERED_VALUE_SQUARED_SCALE = 100.0
-# A summary starts where the story starts: its first sentence lies within this share of the
-# text (or is the first sentence). News puts the story's subject up front; a summary opening
-# later reads as a fragment. On held-out CNN stories the rule costs under 0.05 ROUGE.
-LEAD_SHARE = 0.2
 # Enumeration stops after this many candidate summaries: it bounds the time spent on very
 # large budgets, where the pool allows thousands of sets (the first ones lead the article).
 MAX_CANDIDATES = 3000
@@ -51,7 +48,7 @@ class Pool:
 
     sentences: Sequence[str]
     bags: Sequence[frozenset[str]]
-    needs_previous: Sequence[bool]
+    links: Links
     values: dict[str, float]  # each term's probability of appearing in the highlights
     scores: Sequence[float]  # each sentence's probability of being in the oracle summary
     gains: Sequence[tuple[float, float]]  # each sentence's predicted ROUGE-1/-2 recall
@@ -118,12 +115,13 @@ def candidates(
 ) -> Iterator[tuple[list[int], tuple[float, ...]]]:
     """Every coherent set of sentences from indexes that fits the budget, with its features.
 
-    Sets come in article order of their sentences; the first lies within LEAD_SHARE of the
-    text; a sentence that leans on the one before is only added right after it. At most
-    MAX_CANDIDATES sets are made.
+    Sets come in article order of their sentences and start with the story's first sentence
+    (news puts the story up front; a summary opening later reads as a fragment); a sentence is
+    added only where its links allow (`coherence.Links`), and a set is offered only when
+    nothing in it is left hanging. At most MAX_CANDIDATES sets are made.
     """
     sentences = pool.sentences
-    openers = _openers(sentences)
+    links = pool.links
     made = 0
     stack = [(_State([], 0, set(), 0.0, 0, 0.0, 0.0, 0.0), 0)]
     while stack and made < MAX_CANDIDATES:
@@ -132,9 +130,9 @@ def candidates(
         children = []
         for position in range(start, len(indexes)):
             index = indexes[position]
-            if not state.chosen and index not in openers:
+            if not state.chosen and index != 0:
                 continue
-            if pool.needs_previous[index] and (not state.chosen or state.chosen[-1] != index - 1):
+            if not links.allows(state.chosen, index):
                 continue
             extra = len(sentences[index])
             if state.chosen:
@@ -153,25 +151,13 @@ def candidates(
                 state.gain1 + gain1,
                 state.gain2 + gain2,
             )
-            made += 1
-            yield grown.chosen, summary_row(pool, grown, budget)
-            if made >= MAX_CANDIDATES:
-                return
+            if links.can_end(grown.chosen):
+                made += 1
+                yield grown.chosen, summary_row(pool, grown, budget)
+                if made >= MAX_CANDIDATES:
+                    return
             children.append((grown, position + 1))
         stack.extend(reversed(children))
-
-
-def _openers(sentences: Sequence[str]) -> frozenset[int]:
-    """Sentences a summary may start with: the first, and those within LEAD_SHARE of the text."""
-    total = sum(len(sentence) + 1 for sentence in sentences)
-    allowed = {0}
-    offset = 0
-    for index, sentence in enumerate(sentences):
-        if offset > LEAD_SHARE * total:
-            break
-        allowed.add(index)
-        offset += len(sentence) + 1
-    return frozenset(allowed)
 
 
 def best_summary(

@@ -6,13 +6,13 @@ import functools
 import re
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     """A set of lower-case words written as one space-separated string."""
     return frozenset(text.split())
 
 
 # Function words carry no topic; without them similarity reflects what a sentence is about.
-STOP_WORDS = _words(
+STOP_WORDS = word_set(
     "a about above after again against all also am an and any are as at be because been "
     "before being below between both but by can could did do does doing down during each few "
     "for from further had has have having he her here hers herself him himself his how i if "

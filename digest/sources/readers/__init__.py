@@ -32,6 +32,7 @@ class ReadContext:
     tz: tzinfo
     base_url: str | None = None
     sections: tuple[str, ...] = ()  # known section names help split "Desk Section" bylines
+    language: str = "en"  # the publication's: several authors are joined in it
 
 
 class Reader(Protocol):

@@ -18,6 +18,7 @@ from lxml import etree
 from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import MAX_SOURCE_BYTES, ReadContext, decompress_if_gzip
+from digest.sources.readers.bylines import clean_byline, join_names, outlet_keys
 from digest.sources.readers.dates import Moment, has_time_of_day, parse_moment, plausible
 from digest.sources.sanitize import html_paragraphs, plain_text, safe_link
 
@@ -151,17 +152,19 @@ def _entry_article(
     contents = entry.get("content") or []
     body_html = contents[0].get("value", "") if contents else ""
     body = html_paragraphs(body_html) or html_paragraphs(summary_html)
-    summary = " ".join(html_paragraphs(summary_html)) or None
+    teaser = " ".join(html_paragraphs(summary_html)) or None
     title = _field_text(entry, "title")
     link = safe_link(entry.get("link"), base)
     if link is not None and link.startswith("mailto:"):
         link = None
     if not title:
-        if not summary:
+        if not teaser:
             log.debug("%s: skipped an entry with neither title nor summary", origin)
             return None
-        title = summary[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
-    author = plain_text(entry.get("author", "")) or None
+        title = teaser[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
+    outlets = outlet_keys([plain_text(feed.get("title", ""))], link)
+    raw_author = plain_text(entry.get("author", ""))
+    author = join_names(clean_byline(raw_author, outlets=outlets), context.language)
     language = feed.get("language") or None
     published = entry_date(entry, context.tz)
     return Article(
@@ -174,7 +177,7 @@ def _entry_article(
         image=_image(entry, link or base),
         site_name=plain_text(feed.get("title", "")) or None,
         language=language.strip() if isinstance(language, str) else None,
-        summary=summary,
+        teaser=teaser,
         source=origin,
     )
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import codecs
-import json
 import logging
 import re
-from datetime import tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,8 +15,11 @@ from lxml import etree
 from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.readers import ReadContext, decompress_if_gzip
-from digest.sources.readers.dates import Moment, first_plausible
+from digest.sources.readers.bylines import clean_byline, join_names, outlet_keys
+from digest.sources.readers.dates import Moment, choose_published
+from digest.sources.readers.furniture import drop_promo_lines, without_furniture
 from digest.sources.readers.leads import is_body_paragraph, join_wrapped, true_lead
+from digest.sources.readers.pagemeta import PageMeta, page_meta
 from digest.sources.sanitize import safe_link
 
 log = logging.getLogger(__name__)
@@ -55,20 +56,6 @@ _AUTHOR_TAIL = re.compile(r"\s+(?:published|updated|posted)\b.*$", re.IGNORECASE
 _SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
 # " – TechCrunch", " | Reuters", " - IGN": where a site's name is glued to a headline.
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
-DATE_META = (
-    "article:published_time",
-    "og:published_time",
-    "og:article:published_time",
-    "datePublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "parsely-pub-date",
-    "sailthru.date",
-    "dc.date.issued",
-    "dcterms.created",
-    "date",
-)
 
 
 # --- bytes -> text -------------------------------------------------------------------------
@@ -134,50 +121,23 @@ def _parse(text: str, origin: str) -> Any:
 # --- metadata ------------------------------------------------------------------------------
 
 
-def _meta_values(tree: Any) -> dict[str, str]:
-    """<meta> property/name/itemprop -> content, first occurrence wins, names lower case."""
-    values: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
-        content = meta.get("content")
-        if key and content and key.lower() not in values:
-            values[key.lower()] = content.strip()
-    return values
-
-
-def _json_ld_dates(tree: Any) -> list[str]:
-    """datePublished values from JSON-LD blocks, in page order."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            value = node.get("datePublished")
-            if isinstance(value, str):
-                found.append(value)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            walk(json.loads(script.text or ""))
-        except ValueError:
-            continue
-    return found
-
-
 def _published(
-    tree: Any, meta: dict[str, str], fallback: str | None, tz: tzinfo, origin: str
+    pagemeta: PageMeta,
+    fallback: str | None,
+    context: ReadContext,
+    page_url: str | None,
+    origin: str,
 ) -> Moment | None:
-    """The publication time: meta tags, JSON-LD, <time>, then trafilatura's date (a day)."""
-    candidates = [meta[name.lower()] for name in DATE_META if name.lower() in meta]
-    candidates += _json_ld_dates(tree)
-    candidates += [str(v) for v in tree.xpath("//time/@datetime")[:1]]
-    if fallback:
-        candidates.append(fallback)
-    return first_plausible(candidates, tz, origin)
+    """The publication time (`dates.choose_published`): page statements, then trafilatura's."""
+    written = [*pagemeta.published, *([fallback] if fallback else [])]
+    own_site = _host(page_url) is not None and _host(page_url) == _host(context.base_url)
+    others = [*pagemeta.published, *pagemeta.other_times]
+    return choose_published(written, others=others, tz=context.tz, own_site=own_site, origin=origin)
+
+
+def _host(url: str | None) -> str | None:
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 def strip_site_name(title: str, site_name: str | None, url: str | None) -> str:
@@ -237,10 +197,12 @@ def _clean(value: str | None) -> str | None:
     return text or None
 
 
-def _author(value: str | None) -> str | None:
-    """The byline's name without the "Published"/"Updated" label pages glue after it."""
+def _author(value: str | None, outlets: frozenset[str], language: str) -> str | None:
+    """The people the byline names (`bylines`), joined in the publication's language."""
     text = _clean(value)
-    return _clean(_AUTHOR_TAIL.sub("", text)) if text else None
+    if not text:
+        return None
+    return join_names(clean_byline(_AUTHOR_TAIL.sub("", text), outlets=outlets), language)
 
 
 # --- body ----------------------------------------------------------------------------------
@@ -290,7 +252,11 @@ def _drop_boilerplate(lines: list[str]) -> list[str]:
 
 
 def extract_body(html: str, url: str | None, tree: Any) -> tuple[Any, tuple[str, ...]]:
-    """The article's paragraphs as plain text, and trafilatura's document for the metadata."""
+    """The article's paragraphs as plain text, and trafilatura's document for the metadata.
+
+    The page's furniture (captions, hover cards, promos: `furniture`) is taken out first."""
+    tree = without_furniture(tree)
+    html = lxml.html.tostring(tree, encoding="unicode")
     document, lines = _extract_text(html, url, recall=False)
     if sum(map(len, lines)) < SHORT_BODY_CHARS:
         second, more = _extract_text(html, url, recall=True)
@@ -302,6 +268,7 @@ def extract_body(html: str, url: str | None, tree: Any) -> tuple[Any, tuple[str,
         return None, ()
     teaser = getattr(document, "description", None)
     lines = _drop_boilerplate(_drop_header_lines(lines, document.title, teaser, tree))
+    lines = drop_promo_lines(lines)
     lines = true_lead(tree, join_wrapped(lines), document.title, teaser)
     return document, tuple(lines)
 
@@ -342,7 +309,8 @@ def read(data: bytes, *, origin: str, context: ReadContext, charset: str | None 
         raise SourceError(f"{origin}: the page cannot be read ({error})") from None
     if document is None or sum(len(line.split()) for line in body) < MIN_BODY_WORDS:
         raise SourceError(f"{origin}: no article text found in the page")
-    meta = _meta_values(tree)
+    pagemeta = page_meta(tree)
+    meta = pagemeta.meta
     title = _clean(document.title) or _clean(meta.get("og:title"))
     if title:
         title = strip_site_name(title, _clean(document.sitename), document.url or page_url)
@@ -357,18 +325,21 @@ def read(data: bytes, *, origin: str, context: ReadContext, charset: str | None 
     if image is not None and image.startswith("mailto:"):
         image = None
     width, height = _image_size(meta, image, base)
-    published = _published(tree, meta, document.date, context.tz, origin)
+    published = _published(pagemeta, document.date, context, canonical or page_url, origin)
+    site_name = _clean(meta.get("og:site_name")) or _clean(document.sitename)
+    site_name = site_name or (pagemeta.publishers[0] if pagemeta.publishers else None)
+    outlets = outlet_keys([site_name, document.sitename, *pagemeta.publishers], base)
     return Article(
         title=title,
         body=body,
         url=canonical or (page_url if page_url == origin else None),
         published=published.when if published else None,
         date_only=published.date_only if published else False,
-        author=_author(document.author),
+        author=_author(document.author, outlets, context.language),
         image=image,
         image_width=width,
         image_height=height,
-        site_name=_clean(document.sitename),
+        site_name=site_name,
         language=_language(tree, meta, document.language),
         source=origin,
     )

@@ -26,6 +26,7 @@ BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe"})
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Headings, captions and navigation never become a recovered lead.
 NOT_PROSE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "nav", "a", "li"})
 # A body line is found in the page by this many of its first characters (normalized).
@@ -189,7 +190,13 @@ def true_lead(
         if block is None:
             continue
         outside = index < first_inside and not _inside(block.element, region)
-        if block.element.tag == "h1" or outside:
+        # A standfirst set as a heading ("<h2 class=subhead>") repeats the page's teaser.
+        standfirst = (
+            teaser is not None
+            and block.element.tag in HEADING_TAGS
+            and _squeezed(block.text) == _squeezed(teaser)
+        )
+        if block.element.tag == "h1" or outside or standfirst:
             log.debug("dropped a line from outside the article: %.60s", lines[index])
             kept[index] = ""
     kept = [line for line in kept if line]

@@ -2,8 +2,9 @@
 
 The reader parses the shape rather than one page: blocks are separated by blank lines; a
 ticker is a short heading followed by bullet or `|`-separated lines; the headline is the first
-short single-line block; a byline is a short line holding a date; an image is a line that is
-an image file name or URL; everything else is body.
+short single-line block that is not a lead (`text.looks_like_lead`: a dateline, two sentences,
+a final stop) and has more after it; a byline is a short line holding a date; an image is a
+line that is an image file name or URL; everything else is body.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from urllib.parse import urljoin
 from digest.errors import SourceError
 from digest.models import Article, Byline, TickerItem
 from digest.sources.readers import ReadContext
+from digest.sources.readers.bylines import clean_byline, join_names
 from digest.sources.readers.dates import plausible
-from digest.sources.readers.text import decode_text
+from digest.sources.readers.text import MAX_HEADLINE_CHARS, decode_text, looks_like_lead
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,7 @@ BULLET_LINE = re.compile(rf"^\s*[{re.escape(BULLETS)}]\s+\S")
 TICKER_SEPARATOR = re.compile(r"\s*[|¦‖]\s*")
 # A ticker heading is a label ("News update", "Breaking", "Latest headlines"), not a sentence.
 MAX_TICKER_HEADING_WORDS = 4
-# Headlines and bylines are single short lines; anything longer is body text.
-MAX_HEADLINE_CHARS = 200
+# Bylines are single short lines; anything longer is body text.
 MAX_BYLINE_CHARS = 120
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 IMAGE_LINE = re.compile(
@@ -87,9 +88,10 @@ def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
     byline = Byline()
     image: str | None = None
     body: list[str] = []
-    for block in blocks:
+    for index, block in enumerate(blocks):
         line = " ".join(block)
-        if not body and not title and _looks_like_headline(block):
+        # A headline has a story after it: a page of one block is all body.
+        if not body and not title and index + 1 < len(blocks) and _looks_like_headline(block):
             title = line
         elif not body and byline == Byline() and (parsed := parse_byline(line, context)):
             byline = parsed
@@ -106,7 +108,7 @@ def read(data: bytes, *, origin: str, context: ReadContext) -> Article:
         section=byline.section,
         published=byline.published,
         date_only=byline.date_only,
-        author=byline.author,
+        author=join_names(clean_byline(byline.author), context.language),
         image=image,
         source=origin,
         ticker=tuple(ticker),
@@ -168,12 +170,14 @@ def parse_ticker_block(block: list[str], origin: str) -> list[TickerItem]:
 
 
 def _looks_like_headline(block: list[str]) -> bool:
+    """One short line that is not an image, a dated byline or a story's lead paragraph."""
     line = " ".join(block)
     return (
         len(block) == 1
         and len(line) <= MAX_HEADLINE_CHARS
         and not IMAGE_LINE.match(line)
         and find_date(line) is None
+        and not looks_like_lead(line)
     )
 
 
