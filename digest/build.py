@@ -216,7 +216,13 @@ def build_in_memory(
 
     with timer.stage("read"):
         articles, warnings = read_articles(loaded, offline=offline, cache=cache)
-        articles = with_image_sizes(articles, loaded.root, offline=offline, cache=cache)
+        articles = with_image_sizes(
+            articles,
+            loaded.root,
+            offline=offline,
+            cache=cache,
+            concurrency=publication.fetch.concurrency,
+        )
         ticker = read_ticker(loaded, articles, cache)
     with timer.stage("summarize"):
         selected, summary_warnings = summarize_articles(articles, publication, cache)

@@ -48,9 +48,11 @@ def build(
     never mixes two builds.
     """
     from digest.build import build as run_build
+    from digest.cli.progress import fetch_progress_line
     from digest.cli.summary import build_summary
 
-    result, files = run_reported(lambda: run_build(edition, out, offline=offline))
+    with fetch_progress_line():
+        result, files = run_reported(lambda: run_build(edition, out, offline=offline))
     typer.echo(build_summary(result, files))
     if archive:
         from digest.archive.site import archive_editions

@@ -223,6 +223,7 @@ def new_command(
       digest new --from https://example.org/feed.xml --since 24h
       digest new --from saved-page.html.gz --date 2024-11-22
     """
+    from digest.cli.progress import fetch_progress_line
     from digest.config.dates import parse_iso_date
     from digest.sources.draft import Draft, new_edition
 
@@ -242,7 +243,8 @@ def new_command(
             offline=offline,
         )
 
-    draft = run_reported(run)
+    with fetch_progress_line():
+        draft = run_reported(run)
     for failure in draft.failures:
         typer.secho(f"error: {failure}", fg=typer.colors.RED, err=True)
     for duplicate in draft.duplicates:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from digest.config import Publication
 from digest.errors import DigestError, SourceError
 from digest.models import Article
 from digest.sources.fetch import FetchSettings, fetch
-from digest.sources.fetch.settings import publication_settings
+from digest.sources.fetch.settings import FetchResult, publication_settings
 from digest.sources.readers import ReadContext, get_reader, read_source_bytes, sniff
+
+if TYPE_CHECKING:
+    from digest.sources.fetch.pool import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +61,21 @@ def _read_as(
     return [get_reader(kind)(data, origin=origin, context=context)]
 
 
-def read_url_all(
-    url: str, *, context: ReadContext, settings: FetchSettings | None = None
-) -> tuple[str, list[Article]]:
-    """Fetch a URL and read it: its kind, and one Article for a page or one per feed entry."""
-    result = fetch(url, settings=settings)
+def read_fetched(result: FetchResult, *, context: ReadContext) -> tuple[str, list[Article]]:
+    """Read a fetched URL: its kind, and one Article for a page or one per feed entry."""
     kind = _kind(result.data, urlsplit(result.final_url).path, result.content_type)
-    log.debug("%s is %s (%s)", url, kind, result.content_type)
+    log.debug("%s is %s (%s)", result.url, kind, result.content_type)
     articles = _read_as(
         kind, result.data, origin=result.final_url, context=context, charset=result.charset
     )
     return kind, articles
+
+
+def read_url_all(
+    url: str, *, context: ReadContext, settings: FetchSettings | None = None
+) -> tuple[str, list[Article]]:
+    """Fetch a URL and read it: its kind, and one Article for a page or one per feed entry."""
+    return read_fetched(fetch(url, settings=settings), context=context)
 
 
 def read_url(
@@ -77,11 +84,15 @@ def read_url(
     context: ReadContext,
     cache_root: Path | None = None,
     settings: FetchSettings | None = None,
+    fetched: FetchResult | None = None,
 ) -> Article:
-    """One article from a URL (a feed gives its newest entry), cached under `cache_root`."""
-    _kind_found, articles = read_url_all(
-        url, context=context, settings=settings or cache_settings(cache_root)
-    )
+    """One article from a URL (a feed gives its newest entry), cached under `cache_root`;
+    `fetched` when it was fetched already (in a batch)."""
+    if fetched is not None:
+        _kind_found, articles = read_fetched(fetched, context=context)
+    else:
+        settings = settings or cache_settings(cache_root)
+        _kind_found, articles = read_url_all(url, context=context, settings=settings)
     if not articles:
         raise SourceError(f"{url}: nothing to read (an empty feed)")
     return articles[0]
@@ -95,12 +106,30 @@ def read_path_all(path: Path, *, context: ReadContext) -> tuple[str, list[Articl
 
 
 def read_any(
-    source: str, *, context: ReadContext, settings: FetchSettings | None = None
+    source: str,
+    *,
+    context: ReadContext,
+    settings: FetchSettings | None = None,
+    fetched: Mapping[str, Outcome[FetchResult]] | None = None,
 ) -> tuple[str, list[Article]]:
-    """A URL or a local path: its kind ("feed", "html", ...) and its Articles."""
+    """A URL or a local path: its kind ("feed", "html", ...) and its Articles.
+
+    A URL in `fetched` (see `fetch_sources`) is read from there, not fetched again.
+    """
     if is_url(source):
+        outcome = (fetched or {}).get(source.strip())
+        if outcome is not None:
+            return read_fetched(outcome.get(), context=context)
         return read_url_all(source.strip(), context=context, settings=settings)
     return read_path_all(Path(source), context=context)
+
+
+def fetch_sources(sources: list[str], settings: FetchSettings) -> dict[str, Outcome[FetchResult]]:
+    """The URLs among `sources`, fetched side by side (`fetch_all`), for `read_any`."""
+    from digest.sources.fetch.pool import fetch_all
+
+    urls = [source.strip() for source in sources if is_url(source)]
+    return {outcome.url: outcome for outcome in fetch_all(urls, settings)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,24 @@ import hashlib
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.cache import BuildCache
 from digest.config import ArticleEntry, LoadedEdition
 from digest.config.access import inside
 from digest.errors import SourceError
 from digest.models import Article, ArticleOverrides, TickerItem
-from digest.sources.fetch.settings import CACHE_FOLDER, FetchSettings, publication_settings
+from digest.sources.fetch.cache import cache_stamp
+from digest.sources.fetch.settings import (
+    CACHE_FOLDER,
+    FetchResult,
+    FetchSettings,
+    publication_settings,
+)
 from digest.sources.readers import ReadContext, read_bytes, read_source_bytes
+
+if TYPE_CHECKING:
+    from digest.sources.fetch.pool import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +90,16 @@ def read_web(
     context: ReadContext,
     settings: FetchSettings,
     cache: BuildCache | None = None,
+    fetched: Outcome[FetchResult] | None = None,
 ) -> Article:
-    """Read one URL through the publication's fetch cache; with a cache, each copy read once."""
+    """Read one URL through the publication's fetch cache; with a cache, each copy read once.
+
+    `fetched`: the URL's outcome in a batch fetched beforehand (`fetch_missing`)."""
     from digest.sources.extract import read_url
-    from digest.sources.fetch.cache import cache_stamp
 
     def read() -> Article:
+        if fetched is not None:
+            return read_url(url, context=context, fetched=fetched.get())
         return read_url(url, context=context, settings=settings)
 
     # Keyed on the cached copy, so a refreshed page is read again; not yet fetched: no key.
@@ -95,17 +109,36 @@ def read_web(
     return cache.reads.get(("url", url, stamp, context), read)
 
 
+def fetch_missing(
+    loaded: LoadedEdition, settings: FetchSettings
+) -> dict[str, Outcome[FetchResult]]:
+    """The edition's web pages not in the fetch cache yet, fetched side by side (`fetch_all`).
+
+    Pages already cached are left to `read_web`, which may not need their bytes at all."""
+    if settings.offline:
+        return {}
+    urls = [entry.url for entry in loaded.edition.articles if entry.source is None and entry.url]
+    folder = loaded.root / CACHE_FOLDER
+    missing = [url.strip() for url in urls if cache_stamp(folder, url.strip()) is None]
+    if not missing:
+        return {}
+    from digest.sources.fetch.pool import fetch_all
+
+    return {outcome.url: outcome for outcome in fetch_all(missing, settings)}
+
+
 def _read_entry(
     entry: ArticleEntry,
     loaded: LoadedEdition,
     context: ReadContext,
     settings: FetchSettings,
     cache: BuildCache | None,
+    fetched: dict[str, Outcome[FetchResult]],
 ) -> Article:
     if entry.source is not None:
         return read_local(local_source(loaded, entry.source), context, cache)
     assert entry.url is not None  # the config model guarantees one of the two
-    return read_web(entry.url, loaded, context, settings, cache)
+    return read_web(entry.url, loaded, context, settings, cache, fetched.get(entry.url.strip()))
 
 
 def from_the_edition(entry: ArticleEntry) -> Article | None:
@@ -123,17 +156,19 @@ def read_articles(
     An article that cannot be read is built from the edition's `title` and `summary` when
     it has both (with a warning); the others fail together, every one named. `offline`
     reads web pages from the fetch cache only. With a `cache` (the preview's), sources whose
-    bytes did not change are not read again.
+    bytes did not change are not read again. Pages not in the fetch cache are fetched side by
+    side first; everything is then read in the editor's order, whatever order they came in.
     """
     context = read_context(loaded)
     settings = publication_settings(loaded.publication.fetch, loaded.root, offline=offline)
+    fetched = fetch_missing(loaded, settings)
     articles: list[SourcedArticle] = []
     failures: list[str] = []
     warnings: list[str] = []
     for number, entry in enumerate(loaded.edition.articles, 1):
         key = f"articles[{number}]"
         try:
-            article = _read_entry(entry, loaded, context, settings, cache)
+            article = _read_entry(entry, loaded, context, settings, cache, fetched)
         except SourceError as error:
             fallback = from_the_edition(entry)
             if fallback is None:
