@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # A few tries at one port free on every address (another process may hold it on one).
 PORT_TRIES = 20
@@ -122,7 +123,7 @@ def handler(counts: Counts, pages: Path | None, delay: float) -> type[BaseHTTPRe
                 counts.leave(host)
 
         def _answer(self) -> None:
-            parts = self.path.strip("/").split("/")
+            parts = urlsplit(self.path).path.strip("/").split("/")  # a query is ignored
             if parts[0] == "page" and pages is not None and len(parts) == 2:
                 path = pages / parts[1]
                 if path.parent != pages or not path.is_file():

@@ -271,3 +271,32 @@ def test_the_progress_line_is_drawn_on_a_terminal_and_wiped(
     assert b"fetching pages 0/3" in drawn and b"fetching pages 3/3 127.0.0." in drawn
     assert drawn.endswith(b"\r\x1b[2K")  # the line is gone before the summary is read
     assert b"fetching" not in finished.stdout
+
+
+def test_reading_what_came_frees_the_host_for_its_next_request(server: int) -> None:
+    """Four pages of one host, none read until the server has seen all four requests: that
+    happens only if a job's reading (`then`) does not hold the host's places."""
+    urls = [_url(server, 2, f"/delay/50/read-{n}") for n in range(4)]
+    all_asked = threading.Event()
+
+    def watch() -> None:
+        for _ in range(200):
+            if _ask(server, "/stats")["requests"] == 4:
+                all_asked.set()
+                return
+            threading.Event().wait(0.05)
+
+    def read(data: bytes) -> bytes:
+        all_asked.wait(START_SECONDS)
+        return data
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    jobs = [
+        Job.followed(url, lambda url=url: fetch(url, settings=LOCAL).data, read) for url in urls
+    ]
+    outcomes = run_by_host(jobs, concurrency=8)
+    watcher.join(START_SECONDS)
+    assert all_asked.is_set(), "the host's next requests waited for the pages to be read"
+    assert [b"read %d" % n in outcome.get() for n, outcome in enumerate(outcomes)] == [True] * 4
+    assert _ask(server, "/stats")["max_per_host"] == {HOSTS[2]: MAX_PER_HOST}

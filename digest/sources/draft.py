@@ -24,7 +24,7 @@ from digest.errors import (
 )
 from digest.models import Article
 from digest.sources.dedupe import canonical_url, dedupe_articles
-from digest.sources.extract import fetch_sources, is_url, read_any, summary_of
+from digest.sources.extract import is_url, read_any, read_urls_ahead, summary_of
 from digest.sources.fetch.settings import publication_settings
 from digest.sources.readers import ReadContext
 
@@ -172,10 +172,13 @@ def new_edition(
     settings = publication_settings(publication.fetch, root, offline=offline)
     found: list[tuple[Article, str | None]] = []
     failures: list[str] = []
-    fetched = fetch_sources(sources, settings)  # side by side; read below in the order given
+    # Fetched and read side by side; taken below in the order given.
+    read_ahead = read_urls_ahead(sources, context=context, settings=settings)
     for source in sources:
         try:
-            kind, articles = read_any(source, context=context, settings=settings, fetched=fetched)
+            kind, articles = read_any(
+                source, context=context, settings=settings, read_ahead=read_ahead
+            )
         except SourceError as error:
             failures.append(error.message)
             continue

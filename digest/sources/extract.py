@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -25,6 +27,10 @@ log = logging.getLogger(__name__)
 
 # The publication default (config.DEFAULT_SUMMARY_CHARS); digest.toml can set another.
 DEFAULT_SUMMARY_CHARS = 350
+# trafilatura parses every page with one lxml parser shared by the whole process, and two
+# threads in it at once crash the interpreter: pages fetched side by side are read one at a
+# time (each while the others are still on their way).
+READING = threading.Lock()
 FEED_CONTENT_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
 )
@@ -62,12 +68,16 @@ def _read_as(
 
 
 def read_fetched(result: FetchResult, *, context: ReadContext) -> tuple[str, list[Article]]:
-    """Read a fetched URL: its kind, and one Article for a page or one per feed entry."""
-    kind = _kind(result.data, urlsplit(result.final_url).path, result.content_type)
-    log.debug("%s is %s (%s)", result.url, kind, result.content_type)
-    articles = _read_as(
-        kind, result.data, origin=result.final_url, context=context, charset=result.charset
-    )
+    """Read what a fetch returned: its kind, and one Article for a page or one per feed entry.
+
+    Safe from several threads: they read one at a time (READING).
+    """
+    with READING:
+        kind = _kind(result.data, urlsplit(result.final_url).path, result.content_type)
+        log.debug("%s is %s (%s)", result.url, kind, result.content_type)
+        articles = _read_as(
+            kind, result.data, origin=result.final_url, context=context, charset=result.charset
+        )
     return kind, articles
 
 
@@ -87,7 +97,7 @@ def read_url(
     fetched: FetchResult | None = None,
 ) -> Article:
     """One article from a URL (a feed gives its newest entry), cached under `cache_root`;
-    `fetched` when it was fetched already (in a batch)."""
+    from `fetched` when it was fetched already."""
     if fetched is not None:
         _kind_found, articles = read_fetched(fetched, context=context)
     else:
@@ -110,26 +120,31 @@ def read_any(
     *,
     context: ReadContext,
     settings: FetchSettings | None = None,
-    fetched: Mapping[str, Outcome[FetchResult]] | None = None,
+    read_ahead: Mapping[str, Outcome[tuple[str, list[Article]]]] | None = None,
 ) -> tuple[str, list[Article]]:
     """A URL or a local path: its kind ("feed", "html", ...) and its Articles.
 
-    A URL in `fetched` (see `fetch_sources`) is read from there, not fetched again.
+    A URL in `read_ahead` (see `read_urls_ahead`) was read there; it is not fetched again.
     """
     if is_url(source):
-        outcome = (fetched or {}).get(source.strip())
+        outcome = (read_ahead or {}).get(source.strip())
         if outcome is not None:
-            return read_fetched(outcome.get(), context=context)
+            return outcome.get()
         return read_url_all(source.strip(), context=context, settings=settings)
     return read_path_all(Path(source), context=context)
 
 
-def fetch_sources(sources: list[str], settings: FetchSettings) -> dict[str, Outcome[FetchResult]]:
-    """The URLs among `sources`, fetched side by side (`fetch_all`), for `read_any`."""
-    from digest.sources.fetch.pool import fetch_all
+def read_urls_ahead(
+    sources: list[str], *, context: ReadContext, settings: FetchSettings
+) -> dict[str, Outcome[tuple[str, list[Article]]]]:
+    """The URLs among `sources`, fetched and read side by side (`run_by_host`), for
+    `read_any`: a page is read while the others are still on their way."""
+    from digest.sources.fetch.pool import Job, run_by_host
 
-    urls = [source.strip() for source in sources if is_url(source)]
-    return {outcome.url: outcome for outcome in fetch_all(urls, settings)}
+    urls = dict.fromkeys(source.strip() for source in sources if is_url(source))
+    read = partial(read_fetched, context=context)
+    jobs = [Job.followed(url, partial(fetch, url, settings=settings), read) for url in urls]
+    return {outcome.url: outcome for outcome in run_by_host(jobs, concurrency=settings.concurrency)}
 
 
 @dataclass(frozen=True, slots=True)

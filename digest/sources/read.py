@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,17 +91,15 @@ def read_web(
     context: ReadContext,
     settings: FetchSettings,
     cache: BuildCache | None = None,
-    fetched: Outcome[FetchResult] | None = None,
+    fetched: FetchResult | None = None,
 ) -> Article:
     """Read one URL through the publication's fetch cache; with a cache, each copy read once.
 
-    `fetched`: the URL's outcome in a batch fetched beforehand (`fetch_missing`)."""
+    `fetched`: what a fetch of it just returned (`read_missing`)."""
     from digest.sources.extract import read_url
 
     def read() -> Article:
-        if fetched is not None:
-            return read_url(url, context=context, fetched=fetched.get())
-        return read_url(url, context=context, settings=settings)
+        return read_url(url, context=context, settings=settings, fetched=fetched)
 
     # Keyed on the cached copy, so a refreshed page is read again; not yet fetched: no key.
     stamp = cache_stamp(loaded.root / CACHE_FOLDER, url.strip())
@@ -109,22 +108,34 @@ def read_web(
     return cache.reads.get(("url", url, stamp, context), read)
 
 
-def fetch_missing(
-    loaded: LoadedEdition, settings: FetchSettings
-) -> dict[str, Outcome[FetchResult]]:
-    """The edition's web pages not in the fetch cache yet, fetched side by side (`fetch_all`).
+def read_missing(
+    loaded: LoadedEdition,
+    context: ReadContext,
+    settings: FetchSettings,
+    cache: BuildCache | None,
+) -> dict[str, Outcome[Article]]:
+    """The edition's web pages not in the fetch cache yet, fetched and read side by side
+    (`run_by_host`): each is read while the others are still on their way.
 
-    Pages already cached are left to `read_web`, which may not need their bytes at all."""
+    Pages already cached are left to the ordered pass, which may not need their bytes."""
     if settings.offline:
         return {}
-    urls = [entry.url for entry in loaded.edition.articles if entry.source is None and entry.url]
     folder = loaded.root / CACHE_FOLDER
-    missing = [url.strip() for url in urls if cache_stamp(folder, url.strip()) is None]
+    urls = [entry.url for entry in loaded.edition.articles if entry.source is None and entry.url]
+    missing = dict.fromkeys(url.strip() for url in urls if cache_stamp(folder, url.strip()) is None)
     if not missing:
         return {}
-    from digest.sources.fetch.pool import fetch_all
+    from digest.sources.fetch import fetch
+    from digest.sources.fetch.pool import Job, run_by_host
 
-    return {outcome.url: outcome for outcome in fetch_all(missing, settings)}
+    def job(url: str) -> Job[Article]:
+        def read(result: FetchResult) -> Article:
+            return read_web(url, loaded, context, settings, cache, result)
+
+        return Job.followed(url, partial(fetch, url, settings=settings), read)
+
+    jobs = [job(url) for url in missing]
+    return {outcome.url: outcome for outcome in run_by_host(jobs, concurrency=settings.concurrency)}
 
 
 def _read_entry(
@@ -133,12 +144,15 @@ def _read_entry(
     context: ReadContext,
     settings: FetchSettings,
     cache: BuildCache | None,
-    fetched: dict[str, Outcome[FetchResult]],
+    read_ahead: dict[str, Outcome[Article]],
 ) -> Article:
     if entry.source is not None:
         return read_local(local_source(loaded, entry.source), context, cache)
     assert entry.url is not None  # the config model guarantees one of the two
-    return read_web(entry.url, loaded, context, settings, cache, fetched.get(entry.url.strip()))
+    ahead = read_ahead.get(entry.url.strip())
+    if ahead is not None:
+        return ahead.get()
+    return read_web(entry.url, loaded, context, settings, cache)
 
 
 def from_the_edition(entry: ArticleEntry) -> Article | None:
@@ -156,19 +170,20 @@ def read_articles(
     An article that cannot be read is built from the edition's `title` and `summary` when
     it has both (with a warning); the others fail together, every one named. `offline`
     reads web pages from the fetch cache only. With a `cache` (the preview's), sources whose
-    bytes did not change are not read again. Pages not in the fetch cache are fetched side by
-    side first; everything is then read in the editor's order, whatever order they came in.
+    bytes did not change are not read again. Pages not in the fetch cache are fetched and read
+    side by side first; the results are then taken in the editor's order, whatever order the
+    pages came in.
     """
     context = read_context(loaded)
     settings = publication_settings(loaded.publication.fetch, loaded.root, offline=offline)
-    fetched = fetch_missing(loaded, settings)
+    read_ahead = read_missing(loaded, context, settings, cache)
     articles: list[SourcedArticle] = []
     failures: list[str] = []
     warnings: list[str] = []
     for number, entry in enumerate(loaded.edition.articles, 1):
         key = f"articles[{number}]"
         try:
-            article = _read_entry(entry, loaded, context, settings, cache, fetched)
+            article = _read_entry(entry, loaded, context, settings, cache, read_ahead)
         except SourceError as error:
             fallback = from_the_edition(entry)
             if fallback is None:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
 from digest.errors import SourceError
@@ -35,14 +35,23 @@ log = logging.getLogger(__name__)
 MAX_PER_HOST = 2
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
 class Job(Generic[T]):
-    """One call that talks to the host of `url` (a fetch, a link check, an image size)."""
+    """One piece of work on the host of `url`: `call` talks to it (a fetch, a link check)
+    and holds one of the pool's places and one of the host's while it does."""
 
     url: str
     call: Callable[[], T]
+    then: Callable[[Any], T] | None = None  # see `followed`
+
+    @staticmethod
+    def followed(url: str, call: Callable[[], R], then: Callable[[R], T]) -> Job[T]:
+        """A job whose value is `then(call())`, `then` running once the places are free
+        again (reading the page that came), so a slow reader never holds up the host."""
+        return Job(url, cast(Callable[[], T], call), then)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,11 @@ class _Crash:
 
     def __init__(self, error: BaseException) -> None:
         self.error = error
+
+
+# Posted by a job whose `call` is done and whose `then` is still to run: its places are free.
+_RELEASED = "released"
+_Posted = tuple[int, "Outcome[Any] | _Crash | str"]
 
 
 def host_of(url: str) -> str:
@@ -103,12 +117,13 @@ def run_by_host(
     outcomes: list[Outcome[T] | None] = [None] * total
     waiting = list(range(total))
     busy: Counter[str] = Counter()
-    answered: set[str] = set()  # hosts that have finished a job (however it went)
+    answered: set[str] = set()  # hosts that have finished a call (however it went)
+    holding: set[int] = set()  # jobs holding their places
     dead: dict[str, SourceError] = {}
-    finished: queue.SimpleQueue[tuple[int, Outcome[T] | _Crash]] = queue.SimpleQueue()
+    finished: queue.SimpleQueue[_Posted] = queue.SimpleQueue()
     # One at a time needs no thread: the job runs in the caller, as a single fetch always did.
     start = _run if concurrency <= 1 or total <= 1 else _start
-    running = done = 0
+    unsettled = done = 0
     if report is not None and total:
         report(FetchProgress(label, 0, total, ""))
 
@@ -119,44 +134,54 @@ def run_by_host(
         if report is not None:
             report(FetchProgress(label, done, total, outcome.url, outcome.error is not None))
 
-    while waiting or running:
+    def release(index: int) -> None:
+        holding.discard(index)
+        busy[hosts[index]] -= 1
+        answered.add(hosts[index])
+
+    while waiting or unsettled:
         still: list[int] = []
         for index in waiting:
             host = hosts[index]
             if host in dead:
-                settle(
-                    index,
-                    Outcome(jobs[index].url, error=_not_tried(jobs[index].url, host, dead[host])),
-                )
+                url = jobs[index].url
+                settle(index, Outcome(url, error=_not_tried(url, host, dead[host])))
                 continue
             limit = per_host if host in answered or not skip_unreachable else 1
-            if running >= concurrency or busy[host] >= limit:
+            if len(holding) >= concurrency or busy[host] >= limit:
                 still.append(index)
                 continue
             busy[host] += 1
-            running += 1
+            holding.add(index)
+            unsettled += 1
             start(index, jobs[index], finished)
         waiting = still
-        if not running:
+        if not unsettled:
             continue
-        index, result = finished.get()
-        running -= 1
-        busy[hosts[index]] -= 1
-        answered.add(hosts[index])
-        if isinstance(result, _Crash):
-            raise result.error
-        if skip_unreachable and isinstance(result.error, HostUnreachable):
-            dead.setdefault(hosts[index], result.error)
-        settle(index, result)
+        index, posted = finished.get()
+        if index in holding:
+            release(index)
+        if isinstance(posted, str):  # _RELEASED: its `then` is still running
+            continue
+        unsettled -= 1
+        if isinstance(posted, _Crash):
+            raise posted.error
+        if skip_unreachable and isinstance(posted.error, HostUnreachable):
+            dead.setdefault(hosts[index], posted.error)
+        settle(index, posted)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _run(
-    index: int, job: Job[T], finished: queue.SimpleQueue[tuple[int, Outcome[T] | _Crash]]
-) -> None:
-    """Run one job and post its outcome (a SourceError is an outcome, anything else a crash)."""
+def _run(index: int, job: Job[Any], finished: queue.SimpleQueue[_Posted]) -> None:
+    """Run one job and post what happened: its places freed (when a `then` follows), then
+    its outcome (a SourceError is an outcome, anything else a crash)."""
+    outcome: Outcome[Any] | _Crash
     try:
-        outcome: Outcome[T] | _Crash = Outcome(job.url, value=job.call())
+        value = job.call()
+        if job.then is not None:
+            finished.put((index, _RELEASED))
+            value = job.then(value)
+        outcome = Outcome(job.url, value=value)
     except SourceError as error:
         outcome = Outcome(job.url, error=error)
     except BaseException as error:  # re-raised by the caller, in its own thread
@@ -164,9 +189,7 @@ def _run(
     finished.put((index, outcome))
 
 
-def _start(
-    index: int, job: Job[T], finished: queue.SimpleQueue[tuple[int, Outcome[T] | _Crash]]
-) -> None:
+def _start(index: int, job: Job[Any], finished: queue.SimpleQueue[_Posted]) -> None:
     name = f"fetch {host_of(job.url) or index}"
     threading.Thread(target=_run, args=(index, job, finished), name=name, daemon=True).start()
 
