@@ -15,7 +15,7 @@ addresses, two pages each, as ten news sites would; the publication opts 127.0.0
 
 Bars: cold build <= warm build + 1.2 s; cold `digest new` <= warm + 1.2 s.
 
-    python benchmarks/fetch.py [--runs 3] [--delay 0.3] [--json]
+    python benchmarks/fetch.py [--runs 3] [--delay 0.3] [--pages DIR] [--json]
 """
 
 from __future__ import annotations
@@ -56,16 +56,19 @@ timeout = 30
 """
 
 
-def pick_pages(folder: Path) -> tuple[Path, list[str]]:
-    """A folder of pages to serve and PAGES names in it (the test pages repeat if few)."""
-    names = sorted(path.name for path in REALWORLD.glob("*.html.gz"))[:PAGES]
+def pick_pages(folder: Path, source: Path | None = None) -> tuple[Path, list[str], str]:
+    """A folder of pages to serve, PAGES names in it and what they are: from `source`, else
+    realworld's, else the repo's test pages (repeated under distinct names when few)."""
+    chosen = source or (REALWORLD if len(list(REALWORLD.glob("*.html.gz"))) >= PAGES else None)
+    chosen = chosen or TEST_PAGES
+    names = sorted(path.name for path in chosen.glob("*.html.gz"))[:PAGES]
     if len(names) == PAGES:
-        return REALWORLD, names
+        return chosen, names, f"real pages from {chosen}"
     # Few pages: serve copies under distinct names, so every URL is a page of its own.
-    sources = sorted(TEST_PAGES.glob("*.html.gz"))
     for number in range(PAGES):
-        shutil.copyfile(sources[number % len(sources)], folder / f"page-{number}.html.gz")
-    return folder, [f"page-{number}.html.gz" for number in range(PAGES)]
+        shutil.copyfile(chosen / names[number % len(names)], folder / f"page-{number}.html.gz")
+    copies = [f"page-{number}.html.gz" for number in range(PAGES)]
+    return folder, copies, f"copies of the {len(names)} pages in {chosen}"
 
 
 def start_server(pages: Path, delay: float) -> tuple[subprocess.Popen[str], int]:
@@ -193,9 +196,8 @@ def measure(work: Path, port: int, names: list[str], runs: int) -> dict[str, flo
     return figures
 
 
-def table(figures: dict[str, float], runs: int, delay: float, pages: Path) -> str:
+def table(figures: dict[str, float], runs: int, delay: float, where: str) -> str:
     """The figures and the bars, for a person."""
-    where = "realworld" if pages == REALWORLD else "the repo's test pages, repeated"
     lines = [
         f"{PAGES} pages ({where}) on {len(HOSTS)} loopback hosts, each answered {delay:g} s "
         f"late; medians of {runs} runs (shared machine: figures are noisy)",
@@ -224,12 +226,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--delay", type=float, default=0.3)
     parser.add_argument("--json", action="store_true", help="the figures as one JSON object")
+    parser.add_argument(
+        "--pages", type=Path, default=None, help="a folder of .html.gz pages to serve instead"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="digest-fetch-bench-") as scratch:
         work = Path(scratch)
         # Saved build caches go to the scratch folder, not the user's own cache.
         os.environ["DIGEST_CACHE_DIR"] = str(work / "user-cache")
-        pages, names = pick_pages(work)
+        pages, names, where = pick_pages(work, args.pages.resolve() if args.pages else None)
         server, port = start_server(pages, args.delay)
         try:
             figures = measure(work, port, names, args.runs)
@@ -239,7 +244,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=1))
     else:
-        print(table(figures, args.runs, args.delay, pages))
+        print(table(figures, args.runs, args.delay, where))
 
 
 if __name__ == "__main__":
