@@ -74,6 +74,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/theme.py
+	$(BIN)/python benchmarks/fetch.py
 	$(BIN)/python benchmarks/preview.py
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/summaries.py --data ../shared/realworld/summaries/cnn-dev.jsonl --max-chars 350

@@ -219,7 +219,13 @@ def build_in_memory(
 
     with timer.stage("read"):
         articles, warnings = read_articles(loaded, offline=offline, cache=cache)
-        articles = with_image_sizes(articles, loaded.root, offline=offline, cache=cache)
+        articles = with_image_sizes(
+            articles,
+            loaded.root,
+            offline=offline,
+            cache=cache,
+            concurrency=publication.fetch.concurrency,
+        )
         ticker = read_ticker(loaded, articles, cache)
         log.debug(
             "read %d articles and %d ticker items%s", len(articles), len(ticker), _reuse(cache)

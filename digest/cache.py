@@ -68,7 +68,9 @@ class Memo(Generic[K, V]):
         """The value kept for `key`, or `compute()`'s, kept for next time.
 
         An exception from `compute` propagates and nothing is kept, so a failed read is
-        retried on the next build.
+        retried on the next build. Threads asking for one key at once may each compute it
+        (the values are equal; the last is kept): callers fetching side by side ask for
+        distinct keys (`sources.fetch.pool` runs each URL once).
         """
         with self._lock:
             if self._used is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import ipaddress
 import threading
@@ -38,6 +39,13 @@ STORY = (
     + "</article></body></html>"
 ).encode()
 LIMIT = 64 * 1024  # small cap so the oversize tests stay fast
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """50 MB of zeros in 50 KB of gzip; made once, before the server is asked (compressing
+    it takes longer than the client's read timeout on a busy machine)."""
+    return gzip.compress(b"\0" * (50 * 1024 * 1024), compresslevel=9)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -98,8 +106,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"a" * (LIMIT * 3))
         elif path == "/bomb":
-            body = gzip.compress(b"\0" * (50 * 1024 * 1024), compresslevel=9)
-            self._send(200, body, {"Content-Type": "text/html", "Content-Encoding": "gzip"})
+            self._send(200, _bomb(), {"Content-Type": "text/html", "Content-Encoding": "gzip"})
         elif path == "/gzip":
             self._send(
                 200, gzip.compress(PAGE), {"Content-Type": "text/html", "Content-Encoding": "gzip"}
@@ -136,6 +143,7 @@ class QuietServer(ThreadingHTTPServer):
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """A real HTTP server on a free loopback port."""
+    _bomb()
     httpd = QuietServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

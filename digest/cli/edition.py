@@ -55,10 +55,12 @@ def build(
     exit_code added.
     """
     from digest.build import build as run_build
+    from digest.cli.progress import fetch_progress_line
     from digest.cli.summary import build_summary
     from digest.output import report
 
-    result, files = run_reported(lambda: run_build(edition, out, offline=offline))
+    with fetch_progress_line():
+        result, files = run_reported(lambda: run_build(edition, out, offline=offline))
     if not json_output:
         typer.echo(build_summary(result, files))
     archived_json: dict[str, object] | None = None

@@ -230,6 +230,7 @@ def new_command(
       digest new --from https://example.org/feed.xml --since 24h
       digest new --from saved-page.html.gz --date 2024-11-22
     """
+    from digest.cli.progress import fetch_progress_line
     from digest.config.dates import parse_iso_date
     from digest.sources.draft import new_edition
 
@@ -249,7 +250,8 @@ def new_command(
             offline=offline,
         )
 
-    draft = run_reported(run)
+    with fetch_progress_line():
+        draft = run_reported(run)
     for failure in draft.failures:
         show_error(failure)
     if json_output:

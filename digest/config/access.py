@@ -25,6 +25,10 @@ HOST_NAME = re.compile(
 # One deadline for a whole fetch (connect, TLS, headers, body, redirects), in seconds.
 DEFAULT_FETCH_TIMEOUT = 60.0
 MAX_FETCH_TIMEOUT = 600.0
+# Fetches at once (each host gets at most two of them, see sources.fetch.pool): eight overlap
+# an edition's waits without turning digest into a crawler; more than 32 only adds threads.
+DEFAULT_FETCH_CONCURRENCY = 8
+MAX_FETCH_CONCURRENCY = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class FetchConfig(_Table):
 
     allow_hosts: list[str] = []
     timeout: Annotated[float, Field(gt=0, le=MAX_FETCH_TIMEOUT)] = DEFAULT_FETCH_TIMEOUT
+    concurrency: Annotated[int, Field(ge=1, le=MAX_FETCH_CONCURRENCY)] = DEFAULT_FETCH_CONCURRENCY
 
     @field_validator("allow_hosts")
     @classmethod

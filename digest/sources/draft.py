@@ -25,8 +25,8 @@ from digest.errors import (
 )
 from digest.models import Article
 from digest.sources.dedupe import canonical_url, dedupe_articles
-from digest.sources.drafted import Drafted, draft_summary
-from digest.sources.extract import is_url, read_any
+from digest.sources.drafted import Drafted, draft_summary, wants_page
+from digest.sources.extract import is_url, read_any, read_urls_ahead
 from digest.sources.fetch.settings import publication_settings
 from digest.sources.readers import ReadContext
 
@@ -266,9 +266,13 @@ def new_edition(
     found: list[tuple[Article, str | None]] = []
     kind_of: dict[int, tuple[str, str]] = {}  # id(article) -> (kind, source) it was read as
     failures: list[str] = []
+    # Fetched and read side by side; taken below in the order given.
+    read_ahead = read_urls_ahead(sources, context=context, settings=settings)
     for source in sources:
         try:
-            kind, articles = read_any(source, context=context, settings=settings)
+            kind, articles = read_any(
+                source, context=context, settings=settings, read_ahead=read_ahead
+            )
         except SourceError as error:
             failures.append(error.message)
             continue
@@ -287,6 +291,9 @@ def new_edition(
     kept, duplicates = dedupe_articles([article for article, _ in found])
     kept = kept[:MAX_CANDIDATES]
     local_of = {id(article): local for article, local in found}
+    # The pages behind feed entries, fetched side by side as the sources were.
+    linked = [a.url for a in kept if a.url and wants_page(a, *kind_of[id(a)], publication)]
+    pages = read_urls_ahead(linked, context=context, settings=settings)
     entries = [
         (
             article,
@@ -298,6 +305,7 @@ def new_edition(
                 publication=publication,
                 context=context,
                 settings=settings,
+                pages=pages,
             ),
         )
         for article in kept

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from digest.config import Publication
@@ -18,6 +19,7 @@ from digest.errors import SourceError
 from digest.models import Article
 from digest.sources.extract import read_url, summary_of
 from digest.sources.fetch import FetchSettings
+from digest.sources.fetch.pool import Outcome
 from digest.sources.readers import ReadContext
 from digest.summarize.tidy import is_cut_off
 
@@ -51,15 +53,17 @@ def draft_summary(
     publication: Publication,
     context: ReadContext,
     settings: FetchSettings,
+    pages: Mapping[str, Outcome[tuple[str, list[Article]]]] | None = None,
 ) -> Drafted:
-    """The summary `digest new` writes for one candidate read from `source` (of `kind`)."""
+    """The summary `digest new` writes for one candidate read from `source` (of `kind`);
+    a linked page in `pages` (`linked_pages`) was fetched already, side by side."""
     budget, method = publication.summary_chars, publication.summary_method
     if kind != "feed":
         return Drafted(finished(summary_of(article, budget, method)), "page")
     note = None
-    if publication.sources.summaries_for(source) == "page" and article.url:
+    if article.url and wants_page(article, kind, source, publication):
         try:
-            page = read_url(article.url, context=context, settings=settings)
+            page = _linked_page(article.url, pages or {}, context, settings)
         except SourceError as error:
             note = f"the linked page could not be read ({error.message})"
             log.info("%s", note)
@@ -73,3 +77,27 @@ def draft_summary(
         fragment = "the feed's text is a fragment; write a summary or let the build read the page"
         note = f"{note}; {fragment}" if note else fragment
     return Drafted(text, "feed", note)
+
+
+def wants_page(article: Article, kind: str, source: str, publication: Publication) -> bool:
+    """True when the draft's summary of this candidate comes from its linked page."""
+    return (
+        kind == "feed"
+        and bool(article.url)
+        and (publication.sources.summaries_for(source) == "page")
+    )
+
+
+def _linked_page(
+    url: str,
+    pages: Mapping[str, Outcome[tuple[str, list[Article]]]],
+    context: ReadContext,
+    settings: FetchSettings,
+) -> Article:
+    outcome = pages.get(url.strip())
+    if outcome is None:
+        return read_url(url, context=context, settings=settings)
+    _kind, articles = outcome.get()
+    if not articles:
+        raise SourceError(f"{url}: nothing to read (an empty feed)")
+    return articles[0]

@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from digest.config import Publication
 from digest.errors import DigestError, SourceError
 from digest.models import Article
 from digest.sources.fetch import FetchSettings, fetch
-from digest.sources.fetch.settings import publication_settings
+from digest.sources.fetch.settings import FetchResult, publication_settings
 from digest.sources.readers import ReadContext, get_reader, read_source_bytes, sniff
+
+if TYPE_CHECKING:
+    from digest.sources.fetch.pool import Outcome
 
 log = logging.getLogger(__name__)
 
 # The publication default (config.DEFAULT_SUMMARY_CHARS); digest.toml can set another.
 DEFAULT_SUMMARY_CHARS = 350
+# trafilatura parses every page with one lxml parser shared by the whole process, and two
+# threads in it at once crash the interpreter: pages fetched side by side are read one at a
+# time (each while the others are still on their way).
+READING = threading.Lock()
 FEED_CONTENT_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
 )
@@ -58,17 +67,25 @@ def _read_as(
     return [get_reader(kind)(data, origin=origin, context=context)]
 
 
+def read_fetched(result: FetchResult, *, context: ReadContext) -> tuple[str, list[Article]]:
+    """Read what a fetch returned: its kind, and one Article for a page or one per feed entry.
+
+    Safe from several threads: they read one at a time (READING).
+    """
+    with READING:
+        kind = _kind(result.data, urlsplit(result.final_url).path, result.content_type)
+        log.debug("%s is %s (%s)", result.url, kind, result.content_type)
+        articles = _read_as(
+            kind, result.data, origin=result.final_url, context=context, charset=result.charset
+        )
+    return kind, articles
+
+
 def read_url_all(
     url: str, *, context: ReadContext, settings: FetchSettings | None = None
 ) -> tuple[str, list[Article]]:
     """Fetch a URL and read it: its kind, and one Article for a page or one per feed entry."""
-    result = fetch(url, settings=settings)
-    kind = _kind(result.data, urlsplit(result.final_url).path, result.content_type)
-    log.debug("%s is %s (%s)", url, kind, result.content_type)
-    articles = _read_as(
-        kind, result.data, origin=result.final_url, context=context, charset=result.charset
-    )
-    return kind, articles
+    return read_fetched(fetch(url, settings=settings), context=context)
 
 
 def read_url(
@@ -77,11 +94,15 @@ def read_url(
     context: ReadContext,
     cache_root: Path | None = None,
     settings: FetchSettings | None = None,
+    fetched: FetchResult | None = None,
 ) -> Article:
-    """One article from a URL (a feed gives its newest entry), cached under `cache_root`."""
-    _kind_found, articles = read_url_all(
-        url, context=context, settings=settings or cache_settings(cache_root)
-    )
+    """One article from a URL (a feed gives its newest entry), cached under `cache_root`;
+    from `fetched` when it was fetched already."""
+    if fetched is not None:
+        _kind_found, articles = read_fetched(fetched, context=context)
+    else:
+        settings = settings or cache_settings(cache_root)
+        _kind_found, articles = read_url_all(url, context=context, settings=settings)
     if not articles:
         raise SourceError(f"{url}: nothing to read (an empty feed)")
     return articles[0]
@@ -95,12 +116,35 @@ def read_path_all(path: Path, *, context: ReadContext) -> tuple[str, list[Articl
 
 
 def read_any(
-    source: str, *, context: ReadContext, settings: FetchSettings | None = None
+    source: str,
+    *,
+    context: ReadContext,
+    settings: FetchSettings | None = None,
+    read_ahead: Mapping[str, Outcome[tuple[str, list[Article]]]] | None = None,
 ) -> tuple[str, list[Article]]:
-    """A URL or a local path: its kind ("feed", "html", ...) and its Articles."""
+    """A URL or a local path: its kind ("feed", "html", ...) and its Articles.
+
+    A URL in `read_ahead` (see `read_urls_ahead`) was read there; it is not fetched again.
+    """
     if is_url(source):
+        outcome = (read_ahead or {}).get(source.strip())
+        if outcome is not None:
+            return outcome.get()
         return read_url_all(source.strip(), context=context, settings=settings)
     return read_path_all(Path(source), context=context)
+
+
+def read_urls_ahead(
+    sources: list[str], *, context: ReadContext, settings: FetchSettings
+) -> dict[str, Outcome[tuple[str, list[Article]]]]:
+    """The URLs among `sources`, fetched and read side by side (`run_by_host`), for
+    `read_any`: a page is read while the others are still on their way."""
+    from digest.sources.fetch.pool import Job, run_by_host
+
+    urls = dict.fromkeys(source.strip() for source in sources if is_url(source))
+    read = partial(read_fetched, context=context)
+    jobs = [Job.followed(url, partial(fetch, url, settings=settings), read) for url in urls]
+    return {outcome.url: outcome for outcome in run_by_host(jobs, concurrency=settings.concurrency)}
 
 
 @dataclass(frozen=True, slots=True)

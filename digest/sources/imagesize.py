@@ -12,10 +12,11 @@ import logging
 import struct
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from digest.cache import BuildCache
+from digest.config.access import DEFAULT_FETCH_CONCURRENCY
 from digest.errors import SourceError
 from digest.models import ImageSize
 from digest.sources.read import SourcedArticle
@@ -145,52 +146,88 @@ def fetch_image_size(url: str, cache_root: Path | None, *, offline: bool) -> Ima
     return size
 
 
+def _needs_size(item: SourcedArticle) -> str | None:
+    """The https image of an article whose size neither the editor nor the page gave."""
+    article, overrides = item.article, item.overrides
+    image = overrides.image or article.image
+    known = overrides.image_width and overrides.image_height
+    own = overrides.image is None or overrides.image == article.image
+    known = known or (own and article.image_width and article.image_height)
+    if image and image.lower().startswith("https://") and not known:
+        return image
+    return None
+
+
+class _NotRemembered(Exception):
+    """Raised in place of a lookup, to ask the memo whether it holds a size already."""
+
+
+def _not_remembered() -> ImageSize | None:
+    raise _NotRemembered
+
+
+def _remembered(
+    cache: BuildCache | None, keys: dict[str, tuple[str, str, bool, int]]
+) -> dict[str, ImageSize | None]:
+    """The sizes the preview's memo holds for this window, without looking anything up: a
+    rebuild that would only hit the memo starts no fetch at all (and no thread)."""
+    held: dict[str, ImageSize | None] = {}
+    if cache is None:
+        return held
+    for url, key in keys.items():
+        try:
+            held[url] = cache.images.get(key, _not_remembered)
+        except _NotRemembered:
+            continue
+    return held
+
+
 def with_image_sizes(
     articles: list[SourcedArticle],
     cache_root: Path | None,
     *,
     offline: bool = False,
     cache: BuildCache | None = None,
+    concurrency: int = DEFAULT_FETCH_CONCURRENCY,
 ) -> list[SourcedArticle]:
     """Articles whose image has no known size get one from its bytes, where it can be had.
 
-    A host that cannot be reached is tried once per build, not once per image; with a `cache`
-    (the preview's), a size is looked up once per RETRY_SECONDS, so an unreachable image host
+    Images are looked up side by side (`concurrency` at once, politely per host). A host
+    that cannot be reached is tried once per build, not once per image; with a `cache` (the
+    preview's), a size is looked up once per RETRY_SECONDS, so an unreachable image host
     costs one wait, not one per rebuild.
     """
-    from digest.sources.fetch.policy import HostUnreachable
+    from digest.sources.fetch.pool import Job, run_by_host
 
-    dead_hosts: set[str] = set()
-
-    def look_up(url: str) -> ImageSize | None:
-        host = urlsplit(url).hostname or ""
-        if host in dead_hosts:
-            return None
-        try:
-            return fetch_image_size(url, cache_root, offline=offline)
-        except HostUnreachable as error:
-            log.info("image size unknown: %s", error)
-            dead_hosts.add(host)
-            return None
+    # Keyed on the time window too: a failure is retried in the next window.
+    window = int(time.monotonic() // RETRY_SECONDS)
+    keys = {url: ("image", url, offline, window) for url in map(_needs_size, articles) if url}
+    sizes = _remembered(cache, keys)
 
     def size_of(url: str) -> ImageSize | None:
-        if cache is None:
-            return look_up(url)
-        # Keyed on the time window too: a failure is retried in the next window.
-        window = int(time.monotonic() // RETRY_SECONDS)
-        return cache.images.get(("image", url, offline, window), lambda: look_up(url))
+        size = fetch_image_size(url, cache_root, offline=offline)
+        return size if cache is None else cache.images.get(keys[url], lambda: size)
 
+    outcomes = run_by_host(
+        [Job(url, partial(size_of, url)) for url in keys if url not in sizes],
+        concurrency=concurrency,
+        skip_unreachable=True,
+        label="images",
+    )
+    for outcome in outcomes:  # in the stories' order: the log reads the same every time
+        if outcome.error is None:
+            sizes[outcome.url] = outcome.value
+            continue
+        log.info("image size unknown: %s", outcome.error)
+        sizes[outcome.url] = None
+        if cache is not None:  # the unreachable host is not asked again in this window
+            cache.images.get(keys[outcome.url], lambda: None)
     measured = []
     for item in articles:
-        article, overrides = item.article, item.overrides
-        image = overrides.image or article.image
-        known = overrides.image_width and overrides.image_height
-        own = overrides.image is None or overrides.image == article.image
-        known = known or (own and article.image_width and article.image_height)
-        if image and image.lower().startswith("https://") and not known:
-            size = size_of(image)
-            if size is not None:
-                overrides = replace(overrides, image_width=size.width, image_height=size.height)
-                item = replace(item, overrides=overrides)
+        url = _needs_size(item)
+        size = sizes.get(url) if url else None
+        if size is not None:
+            overrides = replace(item.overrides, image_width=size.width, image_height=size.height)
+            item = replace(item, overrides=overrides)
         measured.append(item)
     return measured

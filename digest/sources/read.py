@@ -5,15 +5,26 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.cache import BuildCache
 from digest.config import ArticleEntry, LoadedEdition
 from digest.config.access import inside
 from digest.errors import SourceError
 from digest.models import Article, ArticleOverrides, TickerItem
-from digest.sources.fetch.settings import CACHE_FOLDER, FetchSettings, publication_settings
+from digest.sources.fetch.cache import cache_stamp
+from digest.sources.fetch.settings import (
+    CACHE_FOLDER,
+    FetchResult,
+    FetchSettings,
+    publication_settings,
+)
 from digest.sources.readers import ReadContext, read_bytes, read_source_bytes
+
+if TYPE_CHECKING:
+    from digest.sources.fetch.pool import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +93,15 @@ def read_web(
     context: ReadContext,
     settings: FetchSettings,
     cache: BuildCache | None = None,
+    fetched: FetchResult | None = None,
 ) -> Article:
-    """Read one URL through the publication's fetch cache; with a cache, each copy read once."""
+    """Read one URL through the publication's fetch cache; with a cache, each copy read once.
+
+    `fetched`: what a fetch of it just returned (`read_missing`)."""
     from digest.sources.extract import read_url
-    from digest.sources.fetch.cache import cache_stamp
 
     def read() -> Article:
-        return read_url(url, context=context, settings=settings)
+        return read_url(url, context=context, settings=settings, fetched=fetched)
 
     # Keyed on the cached copy, so a refreshed page is read again; not yet fetched: no key.
     stamp = cache_stamp(loaded.root / CACHE_FOLDER, url.strip())
@@ -97,16 +110,50 @@ def read_web(
     return cache.reads.get(("url", url, stamp, context), read)
 
 
+def read_missing(
+    loaded: LoadedEdition,
+    context: ReadContext,
+    settings: FetchSettings,
+    cache: BuildCache | None,
+) -> dict[str, Outcome[Article]]:
+    """The edition's web pages not in the fetch cache yet, fetched and read side by side
+    (`run_by_host`): each is read while the others are still on their way.
+
+    Pages already cached are left to the ordered pass, which may not need their bytes."""
+    if settings.offline:
+        return {}
+    folder = loaded.root / CACHE_FOLDER
+    urls = [entry.url for entry in loaded.edition.articles if entry.source is None and entry.url]
+    missing = dict.fromkeys(url.strip() for url in urls if cache_stamp(folder, url.strip()) is None)
+    if not missing:
+        return {}
+    from digest.sources.fetch import fetch
+    from digest.sources.fetch.pool import Job, run_by_host
+
+    def job(url: str) -> Job[Article]:
+        def read(result: FetchResult) -> Article:
+            return read_web(url, loaded, context, settings, cache, result)
+
+        return Job.followed(url, partial(fetch, url, settings=settings), read)
+
+    jobs = [job(url) for url in missing]
+    return {outcome.url: outcome for outcome in run_by_host(jobs, concurrency=settings.concurrency)}
+
+
 def _read_entry(
     entry: ArticleEntry,
     loaded: LoadedEdition,
     context: ReadContext,
     settings: FetchSettings,
     cache: BuildCache | None,
+    read_ahead: dict[str, Outcome[Article]],
 ) -> Article:
     if entry.source is not None:
         return read_local(local_source(loaded, entry.source), context, cache)
     assert entry.url is not None  # the config model guarantees one of the two
+    ahead = read_ahead.get(entry.url.strip())
+    if ahead is not None:
+        return ahead.get()
     return read_web(entry.url, loaded, context, settings, cache)
 
 
@@ -125,17 +172,20 @@ def read_articles(
     An article that cannot be read is built from the edition's `title` and `summary` when
     it has both (with a warning); the others fail together, every one named. `offline`
     reads web pages from the fetch cache only. With a `cache` (the preview's), sources whose
-    bytes did not change are not read again.
+    bytes did not change are not read again. Pages not in the fetch cache are fetched and read
+    side by side first; the results are then taken in the editor's order, whatever order the
+    pages came in.
     """
     context = read_context(loaded)
     settings = publication_settings(loaded.publication.fetch, loaded.root, offline=offline)
+    read_ahead = read_missing(loaded, context, settings, cache)
     articles: list[SourcedArticle] = []
     failures: list[str] = []
     warnings: list[str] = []
     for number, entry in enumerate(loaded.edition.articles, 1):
         key = f"articles[{number}]"
         try:
-            article = _read_entry(entry, loaded, context, settings, cache)
+            article = _read_entry(entry, loaded, context, settings, cache, read_ahead)
         except SourceError as error:
             fallback = from_the_edition(entry)
             if fallback is None:

@@ -1,8 +1,9 @@
 """All network access in digest: fetch one URL safely, within limits, with a disk cache.
 
 `fetch()` is the one door to the network: public addresses only (or loopback in tests), one
-deadline for the whole fetch, a size cap after decompression, redirects re-checked, and a cache
-so `--offline` works.
+deadline for the whole fetch (the name lookup included), a size cap after decompression,
+redirects re-checked, and a cache so `--offline` works. `fetch_all()` fetches many side by
+side, politely (`pool`); `run_by_host()` does the same for any per-URL job (a link check).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 # The address policy and the HTTP client (sockets, TLS) load on first use: a build of local
 # files names the fetch settings but never fetches, and should not pay for them.
 _LAZY = {
+    "Job": "pool",
+    "Outcome": "pool",
+    "fetch_all": "pool",
+    "run_by_host": "pool",
     "address_problem": "policy",
     "check_url": "policy",
     "literal_address": "policy",
@@ -62,12 +67,16 @@ __all__ = [
     "USER_AGENT",
     "FetchResult",
     "FetchSettings",
+    "Job",
+    "Outcome",
     "address_problem",
     "cache_key",
     "check_url",
     "fetch",
+    "fetch_all",
     "literal_address",
     "parse_ipv4_number",
     "resolve",
     "resolve_all",
+    "run_by_host",
 ]

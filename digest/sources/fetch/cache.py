@@ -1,4 +1,9 @@
-"""The fetch cache: one body and one metadata file per URL, written atomically."""
+"""The fetch cache: one body and one metadata file per URL, written atomically.
+
+Two fetches of one URL may write at once (two commands, or a preview's rebuilds): each file
+is replaced whole, and the metadata names its body's digest, so a body from one fetch paired
+with the metadata of the other reads as a miss, never as the wrong page.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,10 @@ def read_cache(cache_dir: Path, url: str) -> FetchResult | None:
         return None
     if not isinstance(meta, dict) or meta.get("url") != url:
         return None
+    stated = meta.get("sha256")  # entries written before it was recorded have none
+    if stated is not None and stated != _body_digest(data):
+        log.debug("%s: the cached body is not the one its metadata describes", url)
+        return None
     return FetchResult(
         url=url,
         final_url=str(meta.get("final_url") or url),
@@ -54,6 +63,10 @@ def cache_stamp(cache_dir: Path, url: str) -> tuple[int, int, int] | None:
     return body.st_mtime_ns, body.st_size, meta.st_mtime_ns
 
 
+def _body_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def write_cache(cache_dir: Path, result: FetchResult) -> None:
     body_path, meta_path = _cache_paths(cache_dir, result.url)
     meta = {
@@ -62,6 +75,7 @@ def write_cache(cache_dir: Path, result: FetchResult) -> None:
         "content_type": result.content_type,
         "charset": result.charset,
         "bytes": len(result.data),
+        "sha256": _body_digest(result.data),
     }
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -188,6 +188,8 @@ def _request(
         allow_private=settings.allow_private,
         allow=allow,
         withdrawn=settings.allow if allow is not settings.allow else HostAllowList(),
+        # The lookup is part of connecting: the connect timeout, never past the deadline.
+        timeout=min(settings.connect_timeout, deadline.left()),
     )
     opted_in = listed(target.host, addresses, allow)
     headers = {

@@ -10,7 +10,8 @@ from urllib.parse import quote, urlsplit
 
 from digest.config.access import HostAllowList
 from digest.errors import SourceError
-from digest.sources.fetch.settings import ALLOWED_SCHEMES, DEFAULT_PORTS
+from digest.sources.fetch.resolver import LookupTimeout, getaddrinfo_within
+from digest.sources.fetch.settings import ALLOWED_SCHEMES, CONNECT_TIMEOUT, DEFAULT_PORTS
 
 
 class HostUnreachable(SourceError):
@@ -157,9 +158,11 @@ def check_address(
     raise SourceError(refusal(host, address, problem, redirected=redirected))
 
 
-def resolve(host: str, port: int, *, allow_private: bool = False) -> IPAddress:
+def resolve(
+    host: str, port: int, *, allow_private: bool = False, timeout: float = CONNECT_TIMEOUT
+) -> IPAddress:
     """Resolve `host` once and check every address it has; return the first to connect to."""
-    return resolve_all(host, port, allow_private=allow_private)[0]
+    return resolve_all(host, port, allow_private=allow_private, timeout=timeout)[0]
 
 
 def resolve_all(
@@ -169,14 +172,23 @@ def resolve_all(
     allow_private: bool = False,
     allow: HostAllowList = NOTHING_ALLOWED,
     withdrawn: HostAllowList = NOTHING_ALLOWED,
+    timeout: float = CONNECT_TIMEOUT,
 ) -> list[IPAddress]:
-    """Resolve `host` once and check every address it has; all of them, in resolver order."""
+    """Resolve `host` once and check every address it has; all of them, in resolver order.
+
+    The lookup waits at most `timeout` seconds (a fetch passes what its deadline has left).
+    """
     literal = literal_address(host)
     if literal is not None:
         check_address(literal, host, allow_private=allow_private, allow=allow, withdrawn=withdrawn)
         return [literal]
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = getaddrinfo_within(host, port, timeout)
+    except LookupTimeout:
+        raise HostUnreachable(
+            f"{host}: the name lookup got no answer within {max(timeout, 0):.3g} s "
+            "(the DNS server is silent or unreachable)"
+        ) from None
     except (socket.gaierror, UnicodeError) as error:
         raise HostUnreachable(f"{host}: the name does not resolve ({error})") from None
     addresses: list[IPAddress] = []
@@ -254,7 +266,7 @@ def parse_url(url: str) -> Target:
     return Target(scheme=scheme, host=host.lower(), port=port, path=path)
 
 
-def check_url(url: str, *, allow_private: bool = False) -> None:
+def check_url(url: str, *, allow_private: bool = False, timeout: float = CONNECT_TIMEOUT) -> None:
     """Raise SourceError if `url` is not a fetchable public http(s) URL (resolves the host)."""
     target = parse_url(url)
-    resolve(target.host, target.port, allow_private=allow_private)
+    resolve(target.host, target.port, allow_private=allow_private, timeout=timeout)

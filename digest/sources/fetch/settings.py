@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from digest.config.access import FetchConfig, HostAllowList
+from digest.config.access import DEFAULT_FETCH_CONCURRENCY, FetchConfig, HostAllowList
 
 # Fetched pages are cached here, under the publication's folder, so builds repeat offline.
 CACHE_FOLDER = ".digest-cache"
@@ -71,6 +71,7 @@ class FetchSettings:
     refresh: bool = False  # ignore cached copies (but still update the cache)
     ca_certs: str | None = None  # a CA bundle instead of the system's (tests, corporate CAs)
     mode: Literal["page", "image"] = "page"  # what may come back: pages and feeds, or images
+    concurrency: int = DEFAULT_FETCH_CONCURRENCY  # fetches at once in a batch (fetch_all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ def publication_settings(
     config = config or FetchConfig()
     return FetchSettings(
         total_timeout=config.timeout,
+        concurrency=config.concurrency,
         allow=config.allow_list,
         cache_dir=root / CACHE_FOLDER if root is not None else None,
         offline=offline,
