@@ -29,7 +29,7 @@ TODAY_VARIABLE = "DIGEST_TODAY"
 SIMILAR_SECTION = 0.6
 # Findings that measure a story against the edition's date: when that date is itself far
 # off, each of them repeats the one real mistake, so they give way to `edition-date-far`.
-MEASURED_FROM_THE_EDITION_DATE = frozenset({"story-stale"})
+MEASURED_FROM_THE_EDITION_DATE = frozenset({"story-stale", "story-future", "relative-date"})
 
 
 def today_for(loaded: LoadedEdition, environ: Mapping[str, str] | None = None) -> dt.date:
