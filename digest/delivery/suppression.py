@@ -206,3 +206,31 @@ class SuppressionList:
             "SELECT edition FROM soft_bounces WHERE address = ?", (normalize_address(address),)
         )
         return {edition for (edition,) in rows}
+
+    # --- reports nothing proves: shown by `bounces import` and `status`, never acted on -------
+
+    def record_unverified(self, reports: Iterable[UnverifiedReport]) -> int:
+        """Keep reports for the editor to see; returns how many were new."""
+        rows = [
+            (r.report, normalize_address(r.address), r.edition, r.kind, r.status, r.why, r.created)
+            for r in reports
+        ]
+        with self._db.transaction() as connection:
+            before = connection.total_changes
+            connection.executemany(
+                "INSERT OR IGNORE INTO unverified_reports "
+                "(report, address, edition, kind, status, why, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            return connection.total_changes - before
+
+    def unverified(self, edition: str | None = None) -> list[UnverifiedReport]:
+        """The unverified reports (about one edition, or all), oldest first."""
+        where, values = ("WHERE edition = ?", (edition,)) if edition is not None else ("", ())
+        rows = self._db.read(
+            "SELECT report, address, edition, kind, status, why, created "
+            f"FROM unverified_reports {where} ORDER BY created, address",
+            values,
+        )
+        return [UnverifiedReport(*row) for row in rows]
