@@ -20,6 +20,8 @@ class ExitCode(IntEnum):
     DELIVERY = 6  # the send failed (refused login, TLS, recipients failed)
     RECIPIENTS = 7  # the recipient list has invalid rows
     JOURNAL = 8  # the send journal is missing or damaged: a send would mail readers again
+    EMBARGO = 9  # a story's `not_before` has not come: `check` and `send` wait for it
+    APPROVAL = 10  # the send needs an approval that matches what would go out
     BUG = 70  # digest itself failed unexpectedly; a bug to report (EX_SOFTWARE)
     IO = 74  # a file could not be written or read: disk full, permission (EX_IOERR)
     TEMPFAIL = 75  # some messages were deferred; run again later (EX_TEMPFAIL)

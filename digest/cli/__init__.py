@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from digest.cli import archive, edition, send, start, subscribers, theme
+from digest.cli import archive, edition, history, send, start, subscribers, theme
 from digest.cli.app import app, show_error
 from digest.cli.helptext import COMMAND_ORDER
 from digest.errors import DigestError, ExitCode, describe_os_error
@@ -19,6 +19,7 @@ VERBOSE_FLAGS = frozenset({"--verbose", "-v"})
 del (
     archive,
     edition,
+    history,
     send,
     start,
     subscribers,

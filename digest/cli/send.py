@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -38,9 +40,16 @@ SEND_HELP = "\n\n".join(
         "that record says the edition went out but the journal is missing, damaged or an "
         "older copy, the send refuses (exit 8) rather than mail everyone again: restore "
         "<publication>/.digest/ from a backup, or add --resend-all to send anyway.",
+        "--at 06:30 checks everything now, waits with a countdown and starts at that time "
+        "on the edition's day in the publication's time zone (or give a date and time, "
+        "2024-11-22T06:30). Ctrl-C while waiting sends nothing; the same command waits again, "
+        "or starts at once when the time has passed. With [delivery] require_approval, a list "
+        "send must match `digest approve` exactly; --as NAME says who is sending (or "
+        "DIGEST_APPROVER), which require_second_person checks against the approver.",
         "Exit codes: 0 all handled; 75 some deferred or unconfirmed, run again later; 6 "
         "failures or a refused login; 7 bad recipient rows; 8 journal missing or damaged; 5 "
-        "check errors; 2 bad options; 130 Ctrl-C (the messages in hand are finished and "
+        "check errors; 9 an embargo (not_before) not yet lifted; 10 no approval matching "
+        "what would go out; 2 bad options; 130 Ctrl-C (the messages in hand are finished and "
         "recorded first).",
         "The unsubscribe secret comes from DIGEST_UNSUBSCRIBE_SECRET and the SMTP password "
         "from DIGEST_SMTP_PASSWORD (the names are set in digest.toml).",
@@ -135,6 +144,27 @@ def send(
             "again if they had it).",
         ),
     ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="TIME",
+            help="Start at this time on the edition's day, in the publication's time zone "
+            "(06:30, 06:30:15), or at a date and time (2024-11-22T06:30); waits with a "
+            "countdown.",
+            show_default=False,
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="NAME",
+            help="Who is sending (default: DIGEST_APPROVER); \\[delivery] "
+            "require_second_person refuses an approval by the same person.",
+            show_default=False,
+        ),
+    ] = None,
     smtp_host: Annotated[
         str | None,
         typer.Option(help="Override \\[delivery] host.", show_default=False),
@@ -192,6 +222,8 @@ def send(
         connections=connections,
         resend_all=resend_all,
         options=SendOptions(dry_run=dry_run, on_unknown=on_unknown),  # type: ignore[arg-type]
+        sender=sender,
+        at=at,
     )
     columns = (
         TextColumn("sending"),
@@ -220,10 +252,30 @@ def send(
                 confirm=confirm,
                 progress=progress,
                 warn=lambda text: typer.echo(text, err=True),
+                countdown=countdown_line(),
             )
         )
     _print_summary(summary, edition)
     raise typer.Exit(summary.exit_code)
+
+
+def countdown_line() -> Callable[[float], None]:
+    """The wait of `send --at`: one line counting down on a terminal (nothing elsewhere)."""
+    terminal = sys.stderr.isatty()
+
+    def tick(remaining: float) -> None:
+        if not terminal:
+            return
+        hours, rest = divmod(math.ceil(remaining), 3600)
+        minutes, seconds = divmod(rest, 60)
+        done = remaining <= 1
+        typer.echo(
+            f"\r  starting in {hours:d}:{minutes:02d}:{seconds:02d} (Ctrl-C stops waiting) ",
+            err=True,
+            nl=done,
+        )
+
+    return tick
 
 
 def _print_summary(summary: SendSummary, edition: Path) -> None:

@@ -217,6 +217,8 @@ def new_command(
     """Draft an edition file from feeds, URLs or files, with summaries filled in.
 
     Candidates are deduplicated; delete or reorder them in the file, then `digest build`.
+    A story that went out in the last memory_days (digest.toml, default 7) is left out
+    unless its page changed since (it is listed, commented out, at the end of the draft).
     Never overwrites an existing edition without --force.
 
     Examples:
@@ -224,6 +226,7 @@ def new_command(
       digest new --from saved-page.html.gz --date 2024-11-22
     """
     from digest.config.dates import parse_iso_date
+    from digest.history.drafts import sent_stories
     from digest.sources.draft import Draft, new_edition
 
     def run() -> Draft:
@@ -240,6 +243,7 @@ def new_command(
             edition_date=day,
             force=force,
             offline=offline,
+            memory=sent_stories,
         )
 
     draft = run_reported(run)
@@ -247,6 +251,8 @@ def new_command(
         typer.secho(f"error: {failure}", fg=typer.colors.RED, err=True)
     for duplicate in draft.duplicates:
         typer.echo(f"left out (duplicate): {duplicate.title}", err=True)
+    for article, said in draft.sent:
+        typer.echo(f"left out (sent before, page unchanged): {article.title}: it {said}", err=True)
     for warning in draft.warnings:
         typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     typer.echo(f"wrote {draft.path} with {len(draft.articles)} articles")

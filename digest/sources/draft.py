@@ -6,9 +6,11 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from digest.atomic import write_atomic
 from digest.config import Publication, find_publication, load_publication
@@ -25,7 +27,7 @@ from digest.errors import (
 from digest.models import Article
 from digest.sources.dedupe import canonical_url, dedupe_articles
 from digest.sources.extract import is_url, read_any, summary_of
-from digest.sources.fetch.settings import publication_settings
+from digest.sources.fetch.settings import FetchSettings, publication_settings
 from digest.sources.readers import ReadContext
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,22 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass(frozen=True, slots=True)
+class RanBefore:
+    """A candidate's link ran in an earlier edition (story memory, `digest.history`)."""
+
+    said: str  # where and when: "ran on 2024-11-21 in edition 2024-11-21 as '...'"
+    same_page: Callable[[Sequence[str]], bool]  # whether a page's body reads as it did then
+
+
+class StoryMemory(Protocol):
+    """What `digest new` asks the history: did a story at this link go out lately?"""
+
+    def ran(self, url: str) -> RanBefore | None:
+        """The earlier run of the story at `url`, if any."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     """What `digest new` wrote and what it left out."""
 
@@ -47,6 +65,7 @@ class Draft:
     duplicates: tuple[Article, ...] = ()
     failures: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = ()  # written, but worth a look before building
+    sent: tuple[tuple[Article, str], ...] = ()  # left out: sent before, page unchanged
 
     @property
     def exit_code(self) -> ExitCode:
@@ -84,8 +103,15 @@ def render_draft(
     edition_date: date,
     entries: list[tuple[Article, str | None, str | None]],
     edition_dir: Path,
+    *,
+    notes: Mapping[int, str] | None = None,
+    sent: Sequence[tuple[Article, str]] = (),
 ) -> str:
-    """The edition file text: one [[articles]] table per (article, local source, summary)."""
+    """The edition file text: one [[articles]] table per (article, local source, summary).
+
+    `notes` (by id of the article) become a comment in its table; `sent` articles, left out
+    because they went out already, are listed in comments at the end, ready to uncomment.
+    """
     lines = [
         f"# Draft edition for {edition_date.isoformat()}, written by `digest new`.",
         "# Delete what you don't want, reorder, set `lead = true` on one, edit any summary.",
@@ -115,6 +141,8 @@ def render_draft(
         lines += ["", "[[articles]]"]
         if any(facts):
             lines.append("# " + _comment(" | ".join(fact for fact in facts if fact)))
+        if notes and id(article) in notes:
+            lines.append("# " + _comment(notes[id(article)]))
         # A saved page is read from the file, never fetched again (the live page may be
         # behind a paywall now); its canonical URL, when it names one, is only the link.
         if local_source is not None:
@@ -124,6 +152,15 @@ def render_draft(
         lines.append(f"title = {toml_string(article.title)}")
         if summary:
             lines.append(f"summary = {toml_string(summary)}")
+    for article, said in sent:
+        lines += [
+            "",
+            f"# Left out {_comment(article.title)!r}: it {_comment(said)}, and its page has not",
+            "# changed since. To run it again, uncomment these lines:",
+            "# [[articles]]",
+            f"# url = {toml_string(canonical_url(article.url or ''))}",
+            f"# title = {toml_string(_comment(article.title))}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -157,8 +194,13 @@ def new_edition(
     force: bool = False,
     offline: bool = False,
     now: datetime | None = None,
+    memory: Callable[[Path, date], StoryMemory] | None = None,
 ) -> Draft:
-    """Write editions/<date>.toml for the publication around `folder` from `sources`."""
+    """Write editions/<date>.toml for the publication around `folder` from `sources`.
+
+    `memory(root, date)` gives what went out before: candidates it knows, whose page did
+    not change, are left out of the draft (listed at its end in comments).
+    """
     publication, root = _publication(folder or Path.cwd())
     now = now or datetime.now(publication.tz)
     edition_date = edition_date or now.astimezone(publication.tz).date()
@@ -168,6 +210,7 @@ def new_edition(
             f"{path} already exists; use --force to replace it", exit_code=ExitCode.CONFIG
         )
     cutoff = parse_since(since, now) if since else None
+    sent_memory = memory(root, edition_date) if memory is not None else None
     context = ReadContext(tz=publication.tz, base_url=publication.base_url)
     settings = publication_settings(publication.fetch, root, offline=offline)
     found: list[tuple[Article, str | None]] = []
@@ -189,6 +232,10 @@ def new_edition(
     kept, duplicates = dedupe_articles([article for article, _ in found])
     kept = kept[:MAX_CANDIDATES]
     local_of = {id(article): local for article, local in found}
+    notes: dict[int, str] = {}
+    sent: list[tuple[Article, str]] = []
+    if sent_memory is not None:
+        kept, sent, notes = _leave_out_sent(kept, local_of, sent_memory, context, settings)
     entries = [
         (
             article,
@@ -204,8 +251,51 @@ def new_edition(
         for local in dict.fromkeys(local for _article, local, _summary in entries)
         if local is not None and not inside(Path(local), roots)
     )
-    text = render_draft(edition_date, entries, path.parent)
+    text = render_draft(edition_date, entries, path.parent, notes=notes, sent=sent)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write(path, text, force=force)
     log.debug("wrote %s with %d articles", path, len(kept))
-    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures), warnings)
+    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures), warnings, tuple(sent))
+
+
+def _leave_out_sent(
+    kept: list[Article],
+    local_of: Mapping[int, str | None],
+    memory: StoryMemory,
+    context: ReadContext,
+    settings: FetchSettings,
+) -> tuple[list[Article], list[tuple[Article, str]], dict[int, str]]:
+    """Candidates that went out already and whose page did not change are left out; those
+    whose page changed stay, with a note. A feed entry's page is read to tell (a page the
+    editor named was read already)."""
+    from digest.sources.extract import read_url
+
+    still: list[Article] = []
+    sent: list[tuple[Article, str]] = []
+    notes: dict[int, str] = {}
+    for article in kept:
+        ran = memory.ran(article.url) if article.url else None
+        if ran is None:
+            still.append(article)
+            continue
+        page: Article | None = article
+        if local_of.get(id(article)) is None and article.url is not None:
+            try:
+                page = read_url(article.url, context=context, settings=settings)
+            except SourceError as error:
+                log.info("%s: %s", article.url, error)
+                page = None
+        if page is not None and ran.same_page(page.body):
+            sent.append((article, ran.said))
+            continue
+        still.append(article)
+        notes[id(article)] = (
+            f"This story {ran.said}; "
+            + (
+                "its page could not be read to tell whether it changed."
+                if page is None
+                else "its page changed since."
+            )
+            + " If it is a follow-up, set update = true."
+        )
+    return still, sent, notes
