@@ -24,6 +24,7 @@ from digest.edition.arrange import Selected, arrange
 from digest.edition.extras import issue_number, sponsors_of
 from digest.history.in_build import history_findings, origins_of, record_build, with_corrections
 from digest.history.memory import Origin
+from digest.history.records import kept_open
 from digest.history.snapshot import Snapshot, snapshot_of
 from digest.mail.check import Finding, run_checks
 from digest.mail.compile import compile_mjml
@@ -220,6 +221,18 @@ def build_in_memory(
     that an edit did not change. A `web_version` shows the edition's own corrections beside
     its stories; `at` is when a send would start (embargoes are checked against it; now).
     """
+    with kept_open(loaded.root):
+        return _build(loaded, offline=offline, cache=cache, web_version=web_version, at=at)
+
+
+def _build(
+    loaded: LoadedEdition,
+    *,
+    offline: bool,
+    cache: BuildCache | None,
+    web_version: bool,
+    at: datetime | None,
+) -> BuildResult:
     timer = StageTimer()
     publication = loaded.publication
 

@@ -98,11 +98,12 @@ ARTICLES = {
         "The former West Brom manager takes over a side near the bottom of La Liga.",
     ),
     "followup": (
-        "Valencia floods: death toll passes 200, regional leader faces questions",
+        "Valencia floods: rescuers search for the missing as death toll rises",
         "https://harbour.example.org/world/valencia-floods-toll",
         "World",
-        "The death toll from the floods in Valencia has passed 200, officials said, and "
-        "the regional leader faced questions over warnings that came too late.",
+        "Rescuers in Valencia searched flooded towns for the missing on Friday as the death "
+        "toll from the floods rose, officials said, and the regional leader faced questions "
+        "over warnings that came too late.",
     ),
     "budget": (
         "City council approves harbour wall repairs",
@@ -168,8 +169,9 @@ def make_newsroom(
     theme: str = "briefing",
     delivery_extra: str = "",
     editions: dict[str, str] | None = None,
+    tail: str = "",
 ) -> Newsroom:
-    """Write digest.toml, the article files, editions D and D+1 and list.csv."""
+    """Write digest.toml (`tail` appended), the article files, editions D and D+1, list.csv."""
     (folder / "articles").mkdir(parents=True, exist_ok=True)
     (folder / "editions").mkdir(exist_ok=True)
     (folder / "digest.toml").write_text(
@@ -178,7 +180,8 @@ def make_newsroom(
             smtp_port=smtp_port,
             theme=theme,
             delivery_extra=delivery_extra,
-        ),
+        )
+        + tail,
         encoding="utf-8",
     )
     for slug, (title, url, section, body) in ARTICLES.items():

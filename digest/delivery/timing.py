@@ -77,10 +77,9 @@ def send_at(
         return True
 
     def _wait(until: datetime) -> None:
-        left = until.timestamp() - datetime.now(tz).timestamp()
-        if left >= 1 and not passes[1:]:
-            warn(f"sending at {local(moment, tz)}, in {spoken(moment - datetime.now(tz))}")
         try:
+            if until > datetime.now(tz) and not passes[1:]:
+                warn(f"sending at {local(moment, tz)}, in {spoken(moment - datetime.now(tz))}")
             wait_until(until, countdown)
         except KeyboardInterrupt:
             if keep:

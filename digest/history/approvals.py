@@ -52,9 +52,9 @@ def person(name: str | None, what: str) -> str | None:
     """A person's name as given (`--as` or DIGEST_APPROVER), checked; None when not given."""
     if name is None or not name.strip():
         return None
-    cleaned = " ".join(name.split())
+    cleaned = " ".join(part for part in name.split(" ") if part)  # tabs, line ends refused
     if len(cleaned) > MAX_NAME_CHARS or any(
-        unicodedata.category(ch).startswith("C") for ch in cleaned
+        unicodedata.category(ch).startswith(("C", "Zl", "Zp")) for ch in cleaned
     ):
         raise DigestError(
             f"{what} {name!r}: a name of at most {MAX_NAME_CHARS} characters, on one line",

@@ -52,6 +52,14 @@ def opened(root: Path, *, create: bool) -> Iterator[Database | None]:
         yield database
 
 
+@contextlib.contextmanager
+def kept_open(root: Path) -> Iterator[None]:
+    """Hold the history open for a block: the reads inside share one connection instead of
+    opening and closing the file each (a build reads it four or five times)."""
+    with opened(root, create=False):
+        yield
+
+
 def utc_now() -> datetime:
     """Now, in UTC, to the second (what every record says)."""
     return datetime.now(UTC).replace(microsecond=0)

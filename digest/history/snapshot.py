@@ -63,13 +63,13 @@ class Part:
             "kind": self.kind,
             "key": self.key,
             "label": self.label,
-            "fields": dict(self.fields),
+            "fields": [list(pair) for pair in self.fields],  # in order: a list of pairs
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Part:
         """Read a part back."""
-        fields = tuple((str(k), str(v)) for k, v in dict(data["fields"]).items())
+        fields = tuple((str(name), str(value)) for name, value in data["fields"])
         return cls(str(data["kind"]), str(data["key"]), str(data["label"]), fields)
 
 

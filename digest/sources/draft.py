@@ -7,7 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -270,6 +270,7 @@ def _leave_out_sent(
     editor named was read already)."""
     from digest.sources.extract import read_url
 
+    live = replace(settings, refresh=not settings.offline)  # the page now, not the cached copy
     still: list[Article] = []
     sent: list[tuple[Article, str]] = []
     notes: dict[int, str] = {}
@@ -281,7 +282,7 @@ def _leave_out_sent(
         page: Article | None = article
         if local_of.get(id(article)) is None and article.url is not None:
             try:
-                page = read_url(article.url, context=context, settings=settings)
+                page = read_url(article.url, context=context, settings=live)
             except SourceError as error:
                 log.info("%s: %s", article.url, error)
                 page = None
