@@ -74,6 +74,13 @@ def test_a_correction_reaches_exactly_the_readers_who_got_it_once(tmp_path: Path
         assert "Already recorded correction 1" in output and "nothing to send" in output
         assert smtp.handler.received == []
 
+    # `digest history` lists the edition with its correction, and what the notice reached.
+    code, output = digest("history", "--dir", str(newsroom.root))
+    assert code == 0 and D in output and "sent   5 sent" in output and "1 correction" in output
+    listing = json.loads(digest("history", "--dir", str(newsroom.root), "--json")[1])
+    assert [entry["edition"] for entry in listing] == [D]
+    assert "(notice sent to 4)" in digest("history", edition)[1]
+
     # The archive page shows it beside the story and in a list, with its date.
     page = (newsroom.root / "archive" / f"{D}.html").read_text(encoding="utf-8")
     history = json.loads(digest("history", edition, "--json")[1])

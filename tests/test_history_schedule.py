@@ -188,3 +188,15 @@ def test_an_edition_that_changed_after_it_went_out_says_so(tmp_path: Path) -> No
         assert code == 0 and "nothing to send" in output
         assert "has changed since" in output and "summary edited" in output
         assert len(smtp.handler.received) == len(READERS)
+
+
+def test_the_archive_waits_for_an_embargo_too(tmp_path: Path) -> None:
+    today = _today()
+    lifted = datetime.now(LONDON) + timedelta(hours=2)
+    text = EDITION_D + EMBARGOED.format(moment=f"{lifted:%Y-%m-%dT%H:%M:%S}")
+    newsroom = make_newsroom(tmp_path / "news", 2525, editions={D: EDITION_D, today: text})
+    code, output = digest("archive", "--dir", str(newsroom.root))
+    assert code == 9, output
+    assert "not archived while an embargo holds" in output and "City council" in output
+    assert (newsroom.root / "archive" / f"{D}.html").exists()  # the others are archived
+    assert not (newsroom.root / "archive" / f"{today}.html").exists()

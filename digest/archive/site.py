@@ -36,6 +36,7 @@ from digest.config import (
 )
 from digest.errors import DigestError, ExitCode
 from digest.history.corrections import corrections_of
+from digest.history.schedule import EMBARGO_CODE
 from digest.mail.render import safe_url
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,12 @@ def _archive_one(
     loaded: LoadedEdition, layout: Layout, folder: Path, result: ArchiveResult
 ) -> ArchivedEdition:
     built = build_web_version(loaded)
+    embargoes = [f.message for f in built.findings if f.code == EMBARGO_CODE]
+    if embargoes:  # the web page would publish the story before the email may
+        raise DigestError(
+            "not archived while an embargo holds: " + "; ".join(embargoes),
+            exit_code=ExitCode.EMBARGO,
+        )
     page_path = layout.page_path(loaded.identity)
     html = web_page(
         built.digest.html,

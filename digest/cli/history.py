@@ -241,6 +241,9 @@ def _line(item: EditionHistory) -> str:
 
 def _print_edition(item: EditionHistory) -> None:
     typer.echo(f"edition {item.identity} ({item.date or 'date unknown'}): {item.state}")
+    if not (item.stories or item.send or item.corrections or item.approvals or item.schedules):
+        typer.echo("  nothing recorded yet (the history starts with a list send, an approval or")
+        typer.echo("  a correction; then every build is recorded too)")
     if item.version is not None:
         who = f" by {item.version.sender}" if item.version.sender else ""
         approved = f", approved by {item.version.approver}" if item.version.approver else ""
@@ -259,11 +262,12 @@ def _print_edition(item: EditionHistory) -> None:
         typer.echo(f"    {story.position:>2}  {story.title}{mark}  {story.url or ''}".rstrip())
     for notice in item.corrections[:SHOWN_PER_EDITION]:
         c = notice.correction
-        carried = f"; carried by {c.carried_by}" if c.carried_by else ""
-        told = f"; notice sent to {notice.send.sent:,}" if notice.send is not None else ""
+        said = [f"carried by {c.carried_by}"] if c.carried_by else []
+        if notice.send is not None:
+            said.append(f"notice sent to {notice.send.sent:,}")
         typer.echo(
             f"  correction {c.number} ({c.day.isoformat()}) to story {c.story} "
-            f"{c.story_title!r}: {c.note}{carried}{told}"
+            f"{c.story_title!r}: {c.note}" + (f" ({'; '.join(said)})" if said else "")
         )
     for approval in item.approvals[-SHOWN_PER_EDITION:]:
         scope = f"for a list of {approval.list_size:,}" if approval.list_fingerprint else "any list"
