@@ -8,6 +8,7 @@ starts is measured by benchmarks/send_at.py, not here.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -90,6 +91,10 @@ def test_ctrl_c_while_waiting_sends_nothing_and_the_same_command_waits_again(
         send = ("send", edition, "--to", str(newsroom.recipients), "-y", "--at")
         process = _digest_process(*send, f"{moment:%Y-%m-%dT%H:%M:%S}")
         assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], PROCESS_SECONDS)
+        if not ready:
+            process.kill()
+            pytest.fail(f"send --at said nothing within {PROCESS_SECONDS} s")
         first = process.stdout.readline()  # said once everything is checked and it waits
         assert "sending at" in first, first
         process.send_signal(signal.SIGINT)
