@@ -22,6 +22,10 @@ from digest.cache import BuildCache, code_stamp, saved_build_cache
 from digest.config import LoadedEdition, Publication, load_edition
 from digest.edition.arrange import Selected, arrange
 from digest.edition.extras import issue_number, sponsors_of
+from digest.history.in_build import history_findings, origins_of, record_build, with_corrections
+from digest.history.memory import Origin
+from digest.history.records import kept_open
+from digest.history.snapshot import Snapshot, snapshot_of
 from digest.mail.check import Finding, run_checks
 from digest.mail.compile import compile_mjml
 from digest.mail.message import PLACEHOLDER_RECIPIENT
@@ -96,6 +100,8 @@ class BuildResult:
     findings: tuple[Finding, ...] = ()  # what `digest check` reports about the email
     eml: bytes = b""  # digest.eml: the message as sent, to the sample reader
     personal: PersonalBodies | None = None
+    origins: tuple[Origin, ...] = ()  # each story's entry and page hash (story memory)
+    snapshot: Snapshot | None = None  # what approvals and sent versions are compared on
 
 
 def archive_link(publication: Publication, loaded: LoadedEdition) -> str | None:
@@ -206,14 +212,29 @@ def build_in_memory(
     *,
     offline: bool = False,
     cache: BuildCache | None = None,
+    web_version: bool = False,
+    at: datetime | None = None,
 ) -> BuildResult:
     """Run the whole pipeline for one loaded edition; nothing is written.
 
     `offline`: web pages and image sizes come from the fetch cache only, never the
     network (local files as always). A `cache`
     shared between builds (the preview's) lets a rebuild reuse every source read and summary
-    that an edit did not change.
+    that an edit did not change. A `web_version` shows the edition's own corrections beside
+    its stories; `at` is when a send would start (embargoes are checked against it; now).
     """
+    with kept_open(loaded.root):
+        return _build(loaded, offline=offline, cache=cache, web_version=web_version, at=at)
+
+
+def _build(
+    loaded: LoadedEdition,
+    *,
+    offline: bool,
+    cache: BuildCache | None,
+    web_version: bool,
+    at: datetime | None,
+) -> BuildResult:
     timer = StageTimer()
     publication = loaded.publication
 
@@ -254,6 +275,7 @@ def build_in_memory(
         warnings += image_warnings(edition)
         for item in edition.dropped:
             log.debug("dropped the %s %r: %s", item.kind, item.text, item.reason)
+        edition = with_corrections(loaded, edition, own=web_version)
     with timer.stage("render"):
         markers = Markers.for_content(content_fingerprint(loaded, edition))
         source = render(
@@ -293,6 +315,11 @@ def build_in_memory(
             loaded=loaded,
             articles=articles,
         )
+        origins = origins_of(articles)
+        snapshot = snapshot_of(edition, html=compiled.html, text=source.text, nonce=markers.nonce)
+        moment = at or datetime.now(publication.tz)
+        findings += history_findings(loaded, edition, origins, snapshot, moment)
+        findings.sort(key=lambda finding: finding.severity != "error")
     html_bytes = len(html.encode("utf-8"))
     digest = RenderedDigest(
         mjml=source.mjml,
@@ -313,6 +340,8 @@ def build_in_memory(
         tuple(findings),
         eml=eml,
         personal=personal,
+        origins=origins,
+        snapshot=snapshot,
     )
 
 
@@ -358,14 +387,16 @@ def reading_code_stamp() -> str:
     return code_stamp(files, READER_LIBRARIES, readers)
 
 
-def build_with_saved_cache(loaded: LoadedEdition, *, offline: bool = False) -> BuildResult:
-    """`build_in_memory` for a new process (`digest build`, `digest check`).
+def build_with_saved_cache(
+    loaded: LoadedEdition, *, offline: bool = False, at: datetime | None = None
+) -> BuildResult:
+    """`build_in_memory` for a new process (`digest build`, `digest check`, `digest send`).
 
     Reads and summaries come from the last build of the same edition file where its sources
     did not change (saved in the user's cache folder), and what this one used is saved back.
     """
     with saved_build_cache(loaded.edition_path, reading_code_stamp()) as cache:
-        return build_in_memory(loaded, offline=offline, cache=cache)
+        return build_in_memory(loaded, offline=offline, cache=cache, at=at)
 
 
 def build(
@@ -378,4 +409,5 @@ def build(
     result = build_with_saved_cache(loaded, offline=offline)
     result = replace(result, timings_ms={"load": load_ms, **result.timings_ms})
     files = write_build(result, out_dir or default_output(loaded))
+    record_build(loaded, result.edition, result.origins)
     return result, files

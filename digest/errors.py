@@ -25,6 +25,8 @@ class ExitCode(IntEnum):
     JOURNAL = 8  # the send journal is missing or damaged: a send would mail readers again
     NEEDS_YES = 9  # a question must be answered and no terminal can answer it: pass --yes
     NO_CANDIDATES = 10  # `digest new` found no story to draft (nothing written; it says why)
+    EMBARGO = 11  # a story's `not_before` has not come: `check` and `send` wait for it
+    APPROVAL = 12  # the send needs an approval that matches what would go out
     BUG = 70  # digest itself failed unexpectedly; a bug to report (EX_SOFTWARE)
     IO = 74  # a file could not be written or read: disk full, permission (EX_IOERR)
     # Try later (EX_TEMPFAIL): some messages deferred or unconfirmed, another send of the

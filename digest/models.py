@@ -22,6 +22,7 @@ class TickerItem:
     url: str | None = None
     origin: str = ""  # where it came from: the edition file or a page path, for reports
     keep: bool = False  # the editor's `keep = true`: never dropped as a near-duplicate
+    update: bool = False  # the editor's `update = true`: a follow-up, labelled "Update"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ class ArticleOverrides:
     image_width: int | None = None
     image_height: int | None = None
     keep: bool = False  # never dropped as a near-duplicate of another story
+    update: bool = False  # a follow-up of a story that ran before
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,20 @@ class Story:
     image_width: int | None = None  # pixels of the image file; None when unknown
     image_height: int | None = None
     date_only: bool = False  # `published` holds a day without a known time of day
+    update: bool = False  # a follow-up of a story that ran before: labelled "Update"
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction to a story of an edition that went out (`digest correct`)."""
+
+    edition: str  # the corrected edition's identity
+    edition_date: date
+    number: int  # 1, 2, ... within that edition
+    story_title: str
+    story_url: str | None
+    note: str
+    day: date  # when it was made, in the publication's time zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +157,10 @@ class Edition:
     number: int | None = None  # the issue number, when the publication numbers editions
     intro: str | None = None  # the editor's note, Markdown as written
     sponsors: tuple[Sponsor, ...] = ()
+    # Corrections to earlier editions this one carries (its "Corrections" block).
+    corrections: tuple[Correction, ...] = ()
+    # Corrections to this edition's own stories: shown by its web version, beside each story.
+    own_corrections: tuple[Correction, ...] = ()
 
     @property
     def stories(self) -> tuple[Story, ...]:

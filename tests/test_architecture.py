@@ -24,10 +24,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "sources": FOUNDATION | {"config", "summarize"},
     "edition": FOUNDATION | {"config", "summarize"},
     "mail": FOUNDATION | {"config", "summarize", "edition"},
-    "build": FOUNDATION | {"config", "summarize", "sources", "edition", "mail", "output"},
+    # Editions over time (what ran, what went out, corrections, approvals, send times): on the
+    # edition's near-duplicate test and the check findings, below the build that shows it.
+    "history": FOUNDATION | {"config", "store", "summarize", "sources", "edition", "mail"},
+    "build": FOUNDATION
+    | {"config", "summarize", "sources", "edition", "mail", "output", "history"},
     "output": FOUNDATION | {"config", "mail", "build"},
-    # Editions over time (what was sent, when): below the phases that record it.
-    "history": FOUNDATION | {"config", "store"},
     "delivery": FOUNDATION | {"config", "summarize", "mail", "build", "store", "history"},
     "subscribers": FOUNDATION | {"config", "mail", "delivery", "store"},
     "archive": FOUNDATION | {"config", "summarize", "edition", "mail", "build", "store", "history"},

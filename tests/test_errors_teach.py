@@ -146,21 +146,21 @@ def _build(folder: Path) -> str:
 def test_undefined_name_names_the_template_and_line(overridden: Path) -> None:
     _break(overridden, "{{ story.title }}</a>", "{{ story.titel }}</a>")
     output = _build(overridden)
-    assert "template error in templates/partials/story.mjml.j2, line 11:" in output
+    assert "template error in templates/partials/story.mjml.j2, line 12:" in output
     assert "has no attribute 'titel'" in output
-    assert ">   11 | <{{ tag }}" in output
+    assert ">   12 | <{{ tag }}" in output
 
 
 def test_python_error_in_a_template_is_named_too(overridden: Path) -> None:
     _break(overridden, "{{ story.summary }}", "{{ story.summary + 1 }}")
     output = _build(overridden)
-    assert "templates/partials/story.mjml.j2, line 37: TypeError:" in output
+    assert "templates/partials/story.mjml.j2, line 38: TypeError:" in output
 
 
 def test_syntax_error_names_the_line(overridden: Path) -> None:
     _break(overridden, "{%- endmacro -%}", "{%- endmacr -%}")
     output = _build(overridden)
-    assert "templates/partials/story.mjml.j2, line 8:" in output
+    assert "templates/partials/story.mjml.j2, line 9:" in output
 
 
 def test_unclosed_mjml_names_the_line_of_digest_mjml(overridden: Path) -> None:

@@ -19,7 +19,12 @@ def _content(entry: ArchivedEdition) -> str:
         else Markup("<li>{}</li>").format(story.title)
         for story in entry.stories
     )
-    return str(Markup("<p>{}</p><ul>{}</ul>").format(escape(entry.preheader), items))
+    corrections = Markup("").join(
+        Markup("<li><b>{}</b> ({}): {}</li>").format(c.story_title, c.day, c.note)
+        for c in entry.corrections
+    )
+    fixed = Markup("<p>Corrections:</p><ul>{}</ul>").format(corrections) if corrections else ""
+    return str(Markup("<p>{}</p><ul>{}</ul>{}").format(escape(entry.preheader), items, fixed))
 
 
 def atom_feed(
@@ -40,7 +45,7 @@ def atom_feed(
     feed.link(href=index_url, rel="alternate", type="text/html")
     feed.language(publication.language)
     if entries:
-        feed.updated(max(entry.published for entry in entries))
+        feed.updated(max(entry.updated for entry in entries))
     for entry in entries:  # newest first, as feed readers list them
         item = feed.add_entry(order="append")
         url = url_of[entry.identity]
@@ -48,7 +53,7 @@ def atom_feed(
         item.title(entry.subject)
         item.link(href=url, rel="alternate", type="text/html")
         item.published(entry.published)
-        item.updated(entry.published)
+        item.updated(entry.updated)  # a correction changes it
         item.summary(entry.preheader)
         item.content(_content(entry), type="html")
     data: bytes = feed.atom_str(pretty=True)

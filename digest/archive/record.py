@@ -27,6 +27,16 @@ class ArchivedStory:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchivedCorrection:
+    """A correction on the edition's page and in its feed entry."""
+
+    story_title: str
+    note: str
+    day: str  # ISO date it was made, in the publication's time zone
+    made: datetime  # when it was made (the feed entry's `updated`)
+
+
+@dataclass(frozen=True, slots=True)
 class ArchivedEdition:
     """One edition in the archive."""
 
@@ -37,6 +47,12 @@ class ArchivedEdition:
     published: datetime  # the edition's morning in the publication's time zone
     path: str  # the page, relative to the archive folder
     stories: tuple[ArchivedStory, ...]
+    corrections: tuple[ArchivedCorrection, ...] = ()
+
+    @property
+    def updated(self) -> datetime:
+        """When the edition last changed: its morning, or its latest correction."""
+        return max([self.published, *(c.made for c in self.corrections)])
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object for editions.json."""
@@ -48,6 +64,21 @@ class ArchivedEdition:
             "published": self.published.isoformat(),
             "path": self.path,
             "stories": [{"title": s.title, "url": s.url} for s in self.stories],
+            **(
+                {
+                    "corrections": [
+                        {
+                            "story_title": c.story_title,
+                            "note": c.note,
+                            "day": c.day,
+                            "made": c.made.isoformat(),
+                        }
+                        for c in self.corrections
+                    ]
+                }
+                if self.corrections
+                else {}
+            ),
         }
 
     @classmethod
@@ -64,6 +95,15 @@ class ArchivedEdition:
             path=str(data["path"]),
             stories=tuple(
                 ArchivedStory(str(s["title"]), s.get("url")) for s in data.get("stories", [])
+            ),
+            corrections=tuple(
+                ArchivedCorrection(
+                    str(c["story_title"]),
+                    str(c["note"]),
+                    str(c["day"]),
+                    datetime.fromisoformat(str(c["made"])),
+                )
+                for c in data.get("corrections", [])
             ),
         )
 

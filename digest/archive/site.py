@@ -16,7 +16,13 @@ from pathlib import Path
 from digest.archive.feed import atom_feed
 from digest.archive.index import index_html
 from digest.archive.layout import FEED_FILE, INDEX_FILE, MANIFEST_FILE, Layout, inside, layout_for
-from digest.archive.record import ArchivedEdition, ArchivedStory, read_record, record_bytes
+from digest.archive.record import (
+    ArchivedCorrection,
+    ArchivedEdition,
+    ArchivedStory,
+    read_record,
+    record_bytes,
+)
 from digest.archive.webpage import build_web_version, web_page
 from digest.atomic import write_atomic
 from digest.build import EDITION_HOUR
@@ -29,6 +35,8 @@ from digest.config import (
     load_publication,
 )
 from digest.errors import DigestError, ExitCode
+from digest.history.corrections import corrections_of
+from digest.history.schedule import EMBARGO_CODE
 from digest.mail.render import safe_url
 
 logger = logging.getLogger(__name__)
@@ -98,10 +106,32 @@ def _due_editions(root: Path, publication: Publication, result: ArchiveResult) -
     return due
 
 
+def is_archived(loaded: LoadedEdition) -> bool:
+    """Whether the edition's web version is in the publication's archive folder."""
+    folder = loaded.root / loaded.publication.archive.folder
+    return (folder / MANIFEST_FILE).is_file() and loaded.identity in read_record(
+        folder / MANIFEST_FILE
+    )
+
+
+def archived_corrections(loaded: LoadedEdition) -> tuple[ArchivedCorrection, ...]:
+    """The edition's corrections, for its feed entry (its page shows them too)."""
+    return tuple(
+        ArchivedCorrection(c.story_title, c.note, c.day.isoformat(), c.created)
+        for c in corrections_of(loaded.root, loaded.identity)
+    )
+
+
 def _archive_one(
     loaded: LoadedEdition, layout: Layout, folder: Path, result: ArchiveResult
 ) -> ArchivedEdition:
     built = build_web_version(loaded)
+    embargoes = [f.message for f in built.findings if f.code == EMBARGO_CODE]
+    if embargoes:  # the web page would publish the story before the email may
+        raise DigestError(
+            "not archived while an embargo holds: " + "; ".join(embargoes),
+            exit_code=ExitCode.EMBARGO,
+        )
     page_path = layout.page_path(loaded.identity)
     html = web_page(
         built.digest.html,
@@ -124,6 +154,7 @@ def _archive_one(
             ArchivedStory(story.title, safe_url(story.url) if story.url else None)
             for story in edition.stories
         ),
+        corrections=archived_corrections(loaded),
     )
 
 

@@ -19,12 +19,13 @@ NAV_STYLE = (
 
 
 def build_web_version(loaded: LoadedEdition) -> BuildResult:
-    """Build the edition with no unsubscribe link (it would be nobody's) and no link to itself."""
+    """Build the edition with no unsubscribe link (it would be nobody's) and no link to itself;
+    its corrections (`digest correct`) beside the stories they correct."""
     original = loaded.publication
     nobody = original.unsubscribe.model_copy(update={"url": None, "mailto": None})
     publication = original.model_copy(update={"archive_url": None, "unsubscribe": nobody})
     web = loaded.model_copy(update={"publication": publication})
-    return build_in_memory(web)
+    return build_in_memory(web, web_version=True)
 
 
 def web_page(

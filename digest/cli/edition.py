@@ -106,6 +106,16 @@ def check(
             "(caniemail's data), marking what the theme accepts.",
         ),
     ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="TIME",
+            help="Check embargoes (not_before) for a send at this time, as `digest send --at` "
+            "takes it (06:30 on the edition's day, or 2024-11-22T06:30). Default: now.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check an edition for anything that would hurt the send.
 
@@ -113,25 +123,41 @@ def check(
     cannot reach), the unsubscribe link (https), the postal address and the sender
     (placeholders left from `digest init` are errors), subject and preheader, the plain-text
     part, duplicate articles, colour contrast, the edition file (sections, leads, its date),
-    placeholders such as TK, sponsor labels, and what major mail clients support. `digest
-    send` refuses an edition with errors.
+    placeholders such as TK, sponsor labels, and what major mail clients support; embargoes
+    (`not_before`), stories that ran in the last memory_days, and an edition that went out
+    and changed since. `digest send` refuses an edition with errors.
 
-    Exit codes: 0 clean or warnings only, 1 warnings with --strict, 5 errors.
+    Exit codes: 0 clean or warnings only, 1 warnings with --strict, 5 errors, 9 an
+    embargo not yet lifted (and no other error).
     """
+    from datetime import datetime
+
     from digest.build import build_with_saved_cache
     from digest.config import load_edition
     from digest.errors import ExitCode
+    from digest.history.schedule import only_embargoes, send_moment
     from digest.mail.check import Finding, exit_code_for, format_findings
 
     if links and offline:
         typer.secho("error: --links asks the network; it cannot run --offline", err=True)
         raise typer.Exit(int(ExitCode.CONFIG))
-    result = run_reported(lambda: build_with_saved_cache(load_edition(edition), offline=offline))
+
+    def run() -> BuildResult:
+        loaded = load_edition(edition)
+        moment = None
+        if at is not None:
+            tz = loaded.publication.tz
+            moment = send_moment(at, loaded.date, tz, datetime.now(tz))
+        return build_with_saved_cache(loaded, offline=offline, at=moment)
+
+    result = run_reported(run)
     findings = [Finding("warning", "input", warning) for warning in result.warnings]
     if links:
         findings += _link_findings(result)
     findings = sorted([*result.findings, *findings], key=lambda item: item.severity != "error")
     code = exit_code_for(findings, strict=strict)
+    if code == ExitCode.CHECK and only_embargoes(findings):
+        code = ExitCode.EMBARGO  # ready, only early: its own code, so a script can wait
     if json_output:
         payload = {
             "edition": str(edition),

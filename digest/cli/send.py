@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -38,11 +40,18 @@ SEND_HELP = "\n\n".join(
         "that record says the edition went out but the journal is missing, damaged or an "
         "older copy, the send refuses (exit 8) rather than mail everyone again: restore "
         "<publication>/.digest/ from a backup, or add --resend-all to send anyway.",
+        "--at 06:30 checks everything now, waits with a countdown and starts at that time "
+        "on the edition's day in the publication's time zone (or give a date and time, "
+        "2024-11-22T06:30). Ctrl-C while waiting sends nothing; the same command waits again, "
+        "or starts at once when the time has passed. With [delivery] require_approval, a list "
+        "send must match `digest approve` exactly; --as NAME says who is sending (or "
+        "DIGEST_APPROVER), which require_second_person checks against the approver.",
         "Exit codes: 0 all handled; 75 some deferred or unconfirmed, or another send of the "
         "edition is running: run again later; 6 failures, a refused login, or a test copy "
         "that could not be sent; 7 bad recipient rows; 8 journal missing or damaged; 5 check "
-        "errors; 2 bad options; 9 no terminal to confirm on (pass --yes); 130 Ctrl-C (the "
-        "messages in hand are finished and recorded first).",
+        "errors; 2 bad options; 9 no terminal to confirm on (pass --yes); 11 an embargo "
+        "(not_before) not yet lifted; 12 no approval matching what would go out; 130 Ctrl-C "
+        "(the messages in hand are finished and recorded first).",
         "A test send (--test) tries the relay once: a relay that refuses the connection or "
         "cannot be found fails at once, naming host and port. A list send reconnects with "
         "backoff.",
@@ -140,6 +149,27 @@ def send(
         ),
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help=jsonout.SEND.help())] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="TIME",
+            help="Start at this time on the edition's day, in the publication's time zone "
+            "(06:30, 06:30:15), or at a date and time (2024-11-22T06:30); waits with a "
+            "countdown.",
+            show_default=False,
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="NAME",
+            help="Who is sending (default: DIGEST_APPROVER); \\[delivery] "
+            "require_second_person refuses an approval by the same person.",
+            show_default=False,
+        ),
+    ] = None,
     smtp_host: Annotated[
         str | None,
         typer.Option(help="Override \\[delivery] host.", show_default=False),
@@ -197,6 +227,8 @@ def send(
         connections=connections,
         resend_all=resend_all,
         options=SendOptions(dry_run=dry_run, on_unknown=on_unknown),  # type: ignore[arg-type]
+        sender=sender,
+        at=at,
     )
     columns = (
         TextColumn("sending"),
@@ -226,7 +258,11 @@ def send(
 
         summary = run_reported(
             lambda: send_edition_file(
-                request, confirm=confirm, progress=progress, warn=conventions.show_warning
+                request,
+                confirm=confirm,
+                progress=progress,
+                warn=conventions.show_warning,
+                countdown=countdown_line(),
             )
         )
     if json_output:
@@ -262,6 +298,25 @@ def _summary_json(summary: SendSummary, edition: Path) -> dict[str, Any]:
         "errors": [{"address": address, "reply": words} for address, words in summary.errors],
         "exit_code": summary.exit_code,
     }
+
+
+def countdown_line() -> Callable[[float], None]:
+    """The wait of `send --at`: one line counting down on a terminal (nothing elsewhere)."""
+    terminal = sys.stderr.isatty()
+
+    def tick(remaining: float) -> None:
+        if not terminal:
+            return
+        hours, rest = divmod(math.ceil(remaining), 3600)
+        minutes, seconds = divmod(rest, 60)
+        done = remaining <= 1
+        typer.echo(
+            f"\r  starting in {hours:d}:{minutes:02d}:{seconds:02d} (Ctrl-C stops waiting) ",
+            err=True,
+            nl=done,
+        )
+
+    return tick
 
 
 def _print_summary(summary: SendSummary, edition: Path) -> None:

@@ -222,6 +222,8 @@ def new_command(
     """Draft an edition file from feeds, URLs or files, with summaries filled in.
 
     Candidates are deduplicated; delete or reorder them in the file, then `digest build`.
+    A story that went out in the last memory_days (digest.toml, default 7) is left out
+    unless its page changed since (it is listed, commented out, at the end of the draft).
     Never overwrites an existing edition without --force. When the sources give no
     candidate at all, nothing is written and it says why: how many entries were seen, how
     many were too old for --since or dated after the edition's day (exit 10).
@@ -232,6 +234,7 @@ def new_command(
     """
     from digest.cli.progress import fetch_progress_line
     from digest.config.dates import parse_iso_date
+    from digest.history.drafts import sent_stories
     from digest.sources.draft import new_edition
 
     def run() -> Draft:
@@ -248,6 +251,7 @@ def new_command(
             edition_date=day,
             force=force,
             offline=offline,
+            memory=sent_stories,
         )
 
     with fetch_progress_line():
@@ -259,6 +263,8 @@ def new_command(
         raise typer.Exit(int(draft.exit_code))
     for duplicate in draft.duplicates:
         conventions.note(f"left out (duplicate): {duplicate.title}")
+    for article, said in draft.sent:
+        conventions.note(f"left out (sent before, page unchanged): {article.title}: it {said}")
     for warning in draft.warnings:
         conventions.show_warning(warning)
     if not draft.written:

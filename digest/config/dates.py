@@ -79,3 +79,24 @@ def iso_date_value(value: object) -> dt.date | None:
     if isinstance(value, str):
         return parse_iso_date(value)
     raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-11-22")
+
+
+def moment_value(value: object) -> dt.datetime | None:
+    """A date and time from a TOML value (`not_before`): a TOML date-time, or an ISO string.
+
+    Without an offset it is a time in the publication's zone (applied where the zone is
+    known); a date alone means its midnight.
+    """
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(
+        f"{value!r} is not a date and time; write it as 2024-11-22T07:00 (in the publication's "
+        "time zone) or with an offset, 2024-11-22T07:00+01:00"
+    )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from digest.config.dates import iso_date_value
+from digest.config.dates import iso_date_value, moment_value
 from digest.config.oneline import check_one_line
 from digest.config.publication import Publication, StrictModel, check_link, check_web_url
 
@@ -35,11 +35,19 @@ class ArticleEntry(StrictModel):
     image_height: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)] | None = None
     lead: bool = False
     keep: bool = False  # never drop this article as a near-duplicate of another
+    update: bool = False  # a follow-up of a story that ran before: labelled "Update", not flagged
+    # An embargo: `digest check` and `digest send` refuse the edition before this moment.
+    not_before: dt.datetime | None = None
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return check_web_url(value)
+
+    @field_validator("not_before", mode="before")
+    @classmethod
+    def _moment(cls, value: object) -> dt.datetime | None:
+        return moment_value(value)
 
     @field_validator("title", "section")
     @classmethod
@@ -94,6 +102,7 @@ class TickerEntry(StrictModel):
     url: str | None = None
     source: str | None = None
     keep: bool = False  # never drop this item as a repeat of an article
+    update: bool = False  # a follow-up of an item that ran before: labelled "Update"
 
     @field_validator("url")
     @classmethod

@@ -26,6 +26,9 @@ DEFAULT_SOFT_BOUNCE_LIMIT = 3
 # `digest check` warns about a story published more than this many days before the edition.
 DEFAULT_STALE_AFTER_DAYS = 3
 MAX_STALE_AFTER_DAYS = 3650
+# `digest check` warns about a story that ran within this many days (story memory).
+DEFAULT_MEMORY_DAYS = 7
+MAX_MEMORY_DAYS = 366
 # An Atom reader shows the latest entries; older editions stay on the index page.
 DEFAULT_FEED_ENTRIES = 30
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -120,6 +123,15 @@ class Delivery(StrictModel):
     command_env: list[str] = []
     # Put before the subject of a `digest send --test` message, with a space ("" for none).
     test_subject_prefix: str = "[TEST]"
+    # A list send needs `digest approve` of exactly what goes out (subject, HTML, text, list).
+    require_approval: bool = False
+    # ... by someone other than the sender (implies require_approval).
+    require_second_person: bool = False
+
+    @property
+    def needs_approval(self) -> bool:
+        """Whether a list send must match an approval."""
+        return self.require_approval or self.require_second_person
 
     @field_validator("command_env")
     @classmethod
@@ -231,6 +243,8 @@ class Publication(StrictModel):
     stale_after_days: Annotated[int, Field(ge=0, le=MAX_STALE_AFTER_DAYS)] = (
         DEFAULT_STALE_AFTER_DAYS
     )
+    # Stories that ran within this many days before are flagged by `digest check` (0: never).
+    memory_days: Annotated[int, Field(ge=0, le=MAX_MEMORY_DAYS)] = DEFAULT_MEMORY_DAYS
     # Default subject; {publication}, {lead}, {date} and {issue} are filled in.
     subject_template: str = "{publication}: {lead}"
     # Number editions by counting the files in editions/ (an edition's `issue` always wins).

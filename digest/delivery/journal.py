@@ -211,6 +211,16 @@ class Journal:
         rows = self._db.read("SELECT address, state FROM deliveries WHERE edition = ?", (edition,))
         return {address: State(state) for address, state in rows}
 
+    def holding(self, edition: str, states: Sequence[State]) -> list[str]:
+        """The (lowercased) addresses in one of `states` for an edition, in address order."""
+        marks = ",".join("?" * len(states))
+        rows = self._db.read(
+            f"SELECT address FROM deliveries WHERE edition = ? AND state IN ({marks}) "
+            "ORDER BY address",
+            (edition, *(state.value for state in states)),
+        )
+        return [address for (address,) in rows]
+
     def has(self, edition: str) -> bool:
         """True when the journal knows any recipient of the edition."""
         return bool(self._db.read("SELECT 1 FROM deliveries WHERE edition = ? LIMIT 1", (edition,)))

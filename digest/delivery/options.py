@@ -89,6 +89,7 @@ class SendSummary:
     fatal: bool = False  # login/TLS/config failure: nothing more was tried
     interrupted: bool = False  # Ctrl-C: in-flight messages were finished and recorded
     cancelled: bool = False  # the person said no when asked to confirm
+    held: bool = False  # checked and confirmed, held back until its time (`send --at`)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (address, server's words)
 
     def note(self, address: str, words: str) -> None:
@@ -105,7 +106,7 @@ class SendSummary:
     def nothing_to_send(self) -> bool:
         """True when every recipient was already dealt with by earlier runs."""
         attempted = self.sent + self.failed + self.deferred + self.unknown + self.pending
-        return attempted == 0 and not (self.dry_run or self.stopped or self.cancelled)
+        return attempted == 0 and not (self.dry_run or self.stopped or self.cancelled or self.held)
 
     @property
     def exit_code(self) -> int:

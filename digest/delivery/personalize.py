@@ -72,8 +72,12 @@ def prepare(
     secret: bytes,
     available_fields: Iterable[str] = (),
     markers: Markers = DEFAULT_MARKERS,
+    replies_to: str | None = None,
 ) -> Personalizer:
-    """Build the message once for a send; each reader's link and tag are signed with `secret`."""
+    """Build the message once for a send; each reader's link and tag are signed with `secret`.
+
+    `replies_to`: the edition whose copy each message answers (a correction notice).
+    """
     sign = functools.partial(make_token, secret, list_id_for(publication))
     return prepare_message(
         publication,
@@ -86,4 +90,5 @@ def prepare(
         markers=markers,
         available_fields=available_fields,
         tag_key=tag_key(secret),
+        replies_to=replies_to,
     )

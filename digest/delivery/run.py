@@ -7,9 +7,12 @@ import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from digest.config import Delivery, LoadedEdition
+from digest.delivery.approval import check_approval, name_of
 from digest.delivery.guard import check_journal, check_journal_file, recorded
 from digest.delivery.journal import Journal
 from digest.delivery.options import Progress, SendOptions, SendSummary
@@ -24,10 +27,13 @@ from digest.delivery.recipient_list import (
 from digest.delivery.recipients import Recipient, check_address
 from digest.delivery.redact import credential_forms
 from digest.delivery.send import send_edition
+from digest.delivery.sent import record_delivery, say_history
 from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.delivery.transports import Transport
 from digest.errors import DigestError, ExitCode
+from digest.history.schedule import local, only_embargoes
 from digest.history.sends import SendRecord
+from digest.mail.findings import Finding
 from digest.mail.headers import clean_subject
 
 logger = logging.getLogger(__name__)
@@ -48,6 +54,12 @@ class SendRequest:
     connections: int | None = None  # None = [delivery] connections
     resend_all: bool = False  # after a restore: send although the history says it went out
     options: SendOptions = SendOptions()
+    sender: str | None = None  # who is sending (`--as`; else DIGEST_APPROVER)
+    at: str | None = None  # `--at`: when to start (a time on the edition's day, or ISO)
+
+
+# Called once everything is checked and confirmed: True to send now, False to hold back.
+Release = Callable[[], bool]
 
 
 def send_edition_file(
@@ -57,44 +69,76 @@ def send_edition_file(
     progress: Callable[[Progress], None] | None = None,
     warn: Callable[[str], None] = logger.warning,
     environ: Mapping[str, str] | None = None,
+    countdown: Callable[[float], None] | None = None,
 ) -> SendSummary:
     """Build an edition, check it, check the list and send: `digest send`, top to bottom.
 
     Refuses to send an edition `digest check` finds errors in; asks `confirm` before a real
     send to a list (not for --test or --dry-run), and not at all when nothing is left to send.
+    With `at`, waits for that moment (`countdown` hears the seconds left) and starts then.
     """
+    environ = os.environ if environ is None else environ
+
+    def attempt(
+        ask: Callable[[str], bool], moment: datetime | None, release: Release | None
+    ) -> SendSummary:
+        return _send(request, ask, progress, warn, environ, moment=moment, release=release)
+
+    if request.at is None:
+        return attempt(confirm, None, None)
+    from digest.delivery.timing import send_at
+
+    return send_at(request, attempt, confirm=confirm, countdown=countdown, warn=warn)
+
+
+def _send(
+    request: SendRequest,
+    confirm: Callable[[str], bool],
+    progress: Callable[[Progress], None] | None,
+    warn: Callable[[str], None],
+    environ: Mapping[str, str],
+    *,
+    moment: datetime | None,
+    release: Release | None,
+) -> SendSummary:
+    """One attempt: everything checked, confirmed, then (when `release` says so) sent."""
     from digest.config import load_edition
     from digest.delivery.transports import create_transport
 
     if (request.recipients_csv is None) == (request.test_address is None):
         raise DigestError("give exactly one of --to LIST.csv or --test ADDRESS")
-    environ = os.environ if environ is None else environ
     loaded = load_edition(request.edition_path)
-    delivery = loaded.publication.delivery.model_copy(update=request.delivery_overrides)
+    publication = loaded.publication
+    delivery = publication.delivery.model_copy(update=request.delivery_overrides)
     transport_name = request.transport or delivery.transport
     test = _test_recipient(request.test_address) if request.test_address is not None else None
-    # One transport now, so a configuration error shows before the build. A test send also
-    # connects now: a relay that is down or misnamed is said at once, in one sentence, not
-    # after a build and minutes of reconnecting (a list send reconnects: it can resume).
+    # One transport now, so a configuration error shows before the build. A test send that
+    # starts now also connects now: a relay that is down or misnamed is said at once, in one
+    # sentence, not after a build and minutes of reconnecting (a list send can resume).
     first = create_transport(transport_name, delivery, loaded.root, environ)
-    testing = test is not None and not request.options.dry_run
+    opened: Transport | None = None
     try:
-        if testing:
-            assert test is not None
+        if test is not None and not request.options.dry_run and release is None:
             _open_for_test(first, test.email)
+            opened = first
         else:
             first.close()
-        summary = _build_and_send(
+        summary = _send_built(
             request,
             loaded,
-            _Route(delivery, transport_name, first if testing else None, environ),
-            confirm=confirm,
-            progress=progress,
-            warn=warn,
+            delivery,
+            transport_name,
+            opened,
+            confirm,
+            progress,
+            warn,
+            environ,
+            moment=moment,
+            release=release,
         )
     finally:
         first.close()
-    if testing and not summary.sent:
+    if test is not None and not request.options.dry_run and not summary.sent and not summary.held:
         why = summary.errors[0][1] if summary.errors else summary.stopped or "it was not sent"
         raise DigestError(
             f"the test copy to {request.test_address} was not sent: {why}",
@@ -103,40 +147,31 @@ def send_edition_file(
     return summary
 
 
-@dataclass(frozen=True, slots=True)
-class _Route:
-    """Where the messages go: the settings, the transport's name, a test's open connection."""
-
-    delivery: Delivery
-    transport: str
-    opened: Transport | None
-    environ: Mapping[str, str]
-
-
-def _build_and_send(
+def _send_built(
     request: SendRequest,
     loaded: LoadedEdition,
-    route: _Route,
-    *,
+    delivery: Delivery,
+    transport_name: str,
+    opened: Transport | None,
     confirm: Callable[[str], bool],
     progress: Callable[[Progress], None] | None,
     warn: Callable[[str], None],
+    environ: Mapping[str, str],
+    *,
+    moment: datetime | None,
+    release: Release | None,
 ) -> SendSummary:
-    """The send after the checks of the request: build, check, list, confirm, deliver."""
+    """Build and check the edition, check the list, confirm, then (when released) send."""
     from digest.build import build_with_saved_cache
     from digest.delivery.journal import default_journal_path
     from digest.delivery.transports import create_transport
 
-    publication, delivery, transport_name = loaded.publication, route.delivery, route.transport
-    built = build_with_saved_cache(loaded)
+    publication = loaded.publication
+    built = build_with_saved_cache(loaded, at=moment)
     assert built.personal is not None
-    errors = [finding for finding in built.findings if finding.severity == "error"]
-    if errors:
-        listed = "\n".join(f"  - {finding.message}" for finding in errors)
-        raise DigestError(
-            f"not sending: `digest check` finds {len(errors)} error(s):\n{listed}",
-            exit_code=ExitCode.CHECK,
-        )
+    _refuse_errors(built.findings, test=request.test_address is not None, warn=warn)
+    say_history(built, warn)
+    sender = name_of(request.sender, environ, "the sender")
     subject = clean_subject(built.edition.subject)
     if subject != " ".join(built.edition.subject.split()):
         warn("the subject held invisible control or direction characters; they were removed")
@@ -147,16 +182,17 @@ def _build_and_send(
         rate=delivery.rate if request.rate is None else request.rate,
         connections=1 if request.test_address else request.connections or delivery.connections,
     )
-    if route.opened is not None:
+    if opened is not None:
         options = replace(options, max_reconnects=0)  # a test is tried once
     edition_key = loaded.identity  # its file, not its date: two editions may share a day
-    password = route.environ.get(delivery.password_env)  # scrubbed from every error, used or not
+    password = environ.get(delivery.password_env)  # scrubbed from every error, used or not
 
     with contextlib.ExitStack() as stack:
         recipients: Sequence[Recipient] | RecipientList
         journal: Journal | None = None
         suppressions: SuppressionList | None = None
         record: SendRecord | None = None
+        approver: str | None = None
         ahead = Outlook()
         if request.test_address is not None:
             recipients = [_test_recipient(request.test_address)]
@@ -181,12 +217,14 @@ def _build_and_send(
             if not request.options.dry_run:
                 ahead = outlook(edition_key, listing, journal, suppressions, options.on_unknown)
                 if ahead.to_send == 0:
-                    return _nothing_to_send(len(listing), ahead, subject, transport_name)
+                    return nothing_to_send(len(listing), ahead, subject, transport_name)
+                approver = check_approval(built, ahead.fingerprint, sender=sender)
                 question = (
                     f"Send the {edition_key} edition to {ahead.to_send:,} recipient"
                     f"{'s' if ahead.to_send != 1 else ''} through {transport_name}"
-                    f"{_connections_note(transport_name, options.connections)}?"
-                    + _already(ahead.sent_earlier, ahead.suppressed, ahead.resend)
+                    f"{connections_note(transport_name, options.connections)}"
+                    f"{_when(moment, publication.tz)}?"
+                    + already_note(ahead.sent_earlier, ahead.suppressed, ahead.resend)
                 )
                 if not confirm(question):
                     return SendSummary(
@@ -195,9 +233,13 @@ def _build_and_send(
                         subject=subject,
                         transport=transport_name,
                     )
+        if release is not None and not release():
+            return SendSummary(total=len(recipients), held=True, subject=subject)
+        if journal is not None:  # what goes out is on record before the first message does
+            record_delivery(built, journal, sender=sender, approver=approver)
 
         def connect() -> Transport:
-            return create_transport(transport_name, delivery, loaded.root, route.environ)
+            return create_transport(transport_name, delivery, loaded.root, environ)
 
         if journal is not None:  # a list send leaves a record in the history, without addresses
             stack.enter_context(
@@ -217,11 +259,11 @@ def _build_and_send(
             built.personal.text,
             built.personal.html,
             recipients,
-            route.opened or connect,
+            opened or connect,
             journal,
             options,
             progress,
-            environ=route.environ,
+            environ=environ,
             suppressions=suppressions,
             markers=built.personal.markers,
             secrets=credential_forms(delivery.username, password),
@@ -229,6 +271,32 @@ def _build_and_send(
     summary.subject, summary.transport = subject, transport_name
     summary.test_address = request.test_address
     return summary
+
+
+def _refuse_errors(findings: Sequence[Finding], *, test: bool, warn: Callable[[str], None]) -> None:
+    """Not one message while `digest check` finds an error; an embargo has its own code.
+
+    A test copy to the editor may go before an embargo lifts (reviewing it is the point).
+    """
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if not errors:
+        return
+    listed = "\n".join(f"  - {finding.message}" for finding in errors)
+    if only_embargoes(errors):
+        if test:
+            warn(f"a test copy, sent before the embargo lifts:\n{listed}")
+            return
+        raise DigestError(f"not sending: an embargo holds:\n{listed}", exit_code=ExitCode.EMBARGO)
+    raise DigestError(
+        f"not sending: `digest check` finds {len(errors)} error(s):\n{listed}",
+        exit_code=ExitCode.CHECK,
+    )
+
+
+def _when(moment: datetime | None, tz: ZoneInfo) -> str:
+    if moment is None:
+        return ""
+    return f" at {local(moment, tz)}"
 
 
 def _open_for_test(transport: Transport, address: str) -> None:
@@ -261,7 +329,7 @@ def _report_list(check: ListCheck, warn: Callable[[str], None]) -> None:
         warn(describe_duplicates(check))
 
 
-def _nothing_to_send(total: int, ahead: Outlook, subject: str, transport: str) -> SendSummary:
+def nothing_to_send(total: int, ahead: Outlook, subject: str, transport: str) -> SendSummary:
     return SendSummary(
         total=total,
         subject=subject,
@@ -273,13 +341,13 @@ def _nothing_to_send(total: int, ahead: Outlook, subject: str, transport: str) -
     )
 
 
-def _connections_note(transport: str, connections: int) -> str:
+def connections_note(transport: str, connections: int) -> str:
     if transport != "smtp":
         return ""
     return f" over {connections} connection{'s' if connections != 1 else ''}"
 
 
-def _already(sent: int, suppressed: int, resend: int) -> str:
+def already_note(sent: int, suppressed: int, resend: int) -> str:
     parts = []
     if sent:
         parts.append(f"{sent:,} already sent")

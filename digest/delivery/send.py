@@ -46,12 +46,14 @@ def send_edition(
     suppressions: SuppressionList | None = None,
     markers: Markers = DEFAULT_MARKERS,
     secrets: Sequence[str | None] = (),
+    replies_to: str | None = None,
 ) -> SendSummary:
     """Send an edition to every recipient not yet sent; journal=None for a --test send.
 
     `transport` is one transport (one connection), or a factory called once per connection
     (`options.connections`). Addresses on `suppressions` are skipped and counted, never mailed.
     `secrets` (e.g. the SMTP password) are removed from every error kept or shown.
+    `replies_to` threads each message to the reader's copy of that edition (corrections).
     """
     environ = os.environ if environ is None else environ
     summary = SendSummary(total=len(recipients), dry_run=options.dry_run)
@@ -70,6 +72,7 @@ def send_edition(
         secret=secret,
         available_fields=_fields(recipients),
         markers=markers,  # only the markers the build placed are filled, never content's
+        replies_to=replies_to,
     )
     first = next(iter(recipients))
     personalizer.verify(personalizer.render(first), first)

@@ -54,6 +54,7 @@ def make_story(selected: Selected, default_section: str) -> Story:
         source=article.source,
         lead=overrides.lead,
         date_only=article.date_only,
+        update=overrides.update,
     )
 
 

@@ -149,6 +149,7 @@ class PersonalHeaders:
     to: str
     message_id: str
     list_unsubscribe: str | None = None
+    in_reply_to: str | None = None  # the Message-ID this message answers (threads it)
 
 
 def format_to(address: str, name: str | None) -> str:
@@ -189,6 +190,9 @@ class MessageTemplate:
     def render(self, headers: PersonalHeaders, values: Mapping[str, str]) -> bytes:
         """The complete message for one recipient, CRLF line ends."""
         personal = headers.to + f"Message-ID: {headers.message_id}{CRLF}"
+        if headers.in_reply_to:  # RFC 5322 3.6.4: the parent's id, in both (it has no parent)
+            personal += f"In-Reply-To: {headers.in_reply_to}{CRLF}"
+            personal += f"References: {headers.in_reply_to}{CRLF}"
         if headers.list_unsubscribe:
             personal += headers.list_unsubscribe
         out = [self._head, personal.encode("ascii"), self._tail]

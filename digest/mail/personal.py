@@ -160,6 +160,7 @@ class Personalizer:
     tag_key: bytes = PREVIEW_TAG_KEY  # a send's is derived from the secret (digest.mail.tags)
     sender: str = ""  # the From address: the envelope sender without [bounces] return_path
     return_path: str | None = None  # [bounces] return_path, may hold {tag}
+    replies_to: str | None = None  # an edition whose copy each message answers (a correction)
 
     def unsubscribe_url(self, recipient: Addressee) -> str:
         """The reader's personal https unsubscribe link ('' without [unsubscribe] url)."""
@@ -174,6 +175,13 @@ class Personalizer:
     def message_id(self, recipient: Addressee) -> str:
         """Stable across retries and re-runs: derived from edition, address and the key."""
         return tagged_message_id(self.tag(recipient), self.domain)
+
+    def original_id(self, recipient: Addressee) -> str | None:
+        """The Message-ID of the reader's copy of the edition this message answers."""
+        if self.replies_to is None:
+            return None
+        tag = make_tag(self.tag_key, self.replies_to, recipient.email)
+        return tagged_message_id(tag, self.domain)
 
     def envelope_sender(self, recipient: Addressee) -> str:
         """MAIL FROM, where bounces go: `[bounces] return_path` (tagged) or the From address."""
@@ -194,6 +202,7 @@ class Personalizer:
             to=format_to(recipient.email, recipient.name),
             message_id=self.message_id(recipient),
             list_unsubscribe=format_list_unsubscribe(url, mailto) if url else None,
+            in_reply_to=self.original_id(recipient),
         )
         values = {field: recipient.field(field) for field in self.merge_fields}
         values[UNSUBSCRIBE_KEY] = url
@@ -231,6 +240,7 @@ def prepare_message(
     available_fields: Iterable[str] | None = None,
     require_unsubscribe: bool = True,
     tag_key: bytes = PREVIEW_TAG_KEY,
+    replies_to: str | None = None,
 ) -> Personalizer:
     """Build the message once for an edition, ready to personalize per reader.
 
@@ -238,7 +248,9 @@ def prepare_message(
     field the templates use, empty where the sample reader has no value. A build passes
     `require_unsubscribe=False` so that a publication without [unsubscribe] still builds
     (and `digest check` says what is missing); a send never does. `tag_key` makes the
-    Message-IDs and return paths provable (a send's comes from the secret).
+    Message-IDs and return paths provable (a send's comes from the secret). With
+    `replies_to` (an edition's key), each message answers the reader's copy of that edition
+    (In-Reply-To and References: its Message-ID, derived as the send derived it).
     """
     settings = publication.unsubscribe
     if not settings.url and require_unsubscribe:
@@ -293,4 +305,5 @@ def prepare_message(
         tag_key=tag_key,
         sender=from_address.addr_spec,
         return_path=publication.bounces.return_path,
+        replies_to=replies_to,
     )

@@ -56,7 +56,7 @@ from digest.mail.theme import (
     palettes,
     theme_options,
 )
-from digest.models import Edition, Sponsor, Story
+from digest.models import Correction, Edition, Sponsor, Story
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +296,14 @@ def _helpers(edition: Edition, publication: Publication) -> dict[str, Any]:
     def sponsors_after(place: str) -> list[Sponsor]:
         return [s for s in edition.sponsors if s.after.casefold() == place.casefold()]
 
+    def story_corrections(story: Story) -> list[Correction]:
+        # A web version's corrections beside the story they correct (by link, else headline).
+        return [
+            c
+            for c in edition.own_corrections
+            if (c.story_url and c.story_url == story.url) or c.story_title == story.title
+        ]
+
     return {
         "meta_of": meta_of,
         "full_box": full_box,
@@ -304,6 +312,8 @@ def _helpers(edition: Edition, publication: Publication) -> dict[str, Any]:
         "lead_in": lead_in,
         "outlet": lambda item: outlet_name(getattr(item, "site_name", None), item.url),
         "sponsors_after": sponsors_after,
+        "story_corrections": story_corrections,
+        "long_day": lambda day: format_long_date(day, language),
     }
 
 

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -29,6 +29,7 @@ from digest.sources.drafted import Drafted, draft_summary, wants_page
 from digest.sources.extract import is_url, read_any, read_urls_ahead
 from digest.sources.fetch.settings import publication_settings
 from digest.sources.readers import ReadContext
+from digest.sources.sent_before import StoryMemory, leave_out_sent
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class Draft:
     window: Window | None = None
     tally: Tally = Tally()
     written: bool = True  # False: sources were given but none gave a candidate
+    sent: tuple[tuple[Article, str], ...] = ()  # left out: sent before, page unchanged
 
     @property
     def exit_code(self) -> ExitCode:
@@ -162,8 +164,15 @@ def render_draft(
     edition_date: date,
     entries: Sequence[tuple[Article, str | None, Drafted | None]],
     edition_dir: Path,
+    *,
+    notes: Mapping[int, str] | None = None,
+    sent: Sequence[tuple[Article, str]] = (),
 ) -> str:
-    """The edition file text: one [[articles]] table per (article, local source, summary)."""
+    """The edition file text: one [[articles]] table per (article, local source, summary).
+
+    `notes` (by id of the article) become a comment in its table; `sent` articles, left out
+    because they went out already, are listed in comments at the end, ready to uncomment.
+    """
     lines = [
         f"# Draft edition for {edition_date.isoformat()}, written by `digest new`.",
         "# Delete what you don't want, reorder, set `lead = true` on one, edit any summary.",
@@ -194,6 +203,8 @@ def render_draft(
         lines += ["", "[[articles]]"]
         if any(facts):
             lines.append("# " + _comment(" | ".join(fact for fact in facts if fact)))
+        if notes and id(article) in notes:
+            lines.append("# " + _comment(notes[id(article)]))
         # A saved page is read from the file, never fetched again (the live page may be
         # behind a paywall now); its canonical URL, when it names one, is only the link.
         if local_source is not None:
@@ -202,6 +213,15 @@ def render_draft(
             lines.append(f"url = {toml_string(canonical_url(article.url))}")
         lines.append(f"title = {toml_string(article.title)}")
         lines += drafted_lines(summary)
+    for article, said in sent:
+        lines += [
+            "",
+            f"# Left out {_comment(article.title)!r}: it {_comment(said)}, and its page has not",
+            "# changed since. To run it again, uncomment these lines:",
+            "# [[articles]]",
+            f"# url = {toml_string(canonical_url(article.url or ''))}",
+            f"# title = {toml_string(_comment(article.title))}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -247,8 +267,13 @@ def new_edition(
     force: bool = False,
     offline: bool = False,
     now: datetime | None = None,
+    memory: Callable[[Path, date], StoryMemory] | None = None,
 ) -> Draft:
-    """Write editions/<date>.toml for the publication around `folder` from `sources`."""
+    """Write editions/<date>.toml for the publication around `folder` from `sources`.
+
+    `memory(root, date)` gives what went out before: candidates it knows, whose page did
+    not change, are left out of the draft (listed at its end in comments).
+    """
     publication, root = _publication(folder or Path.cwd())
     now = now or datetime.now(publication.tz)
     edition_date = edition_date or now.astimezone(publication.tz).date()
@@ -259,6 +284,7 @@ def new_edition(
         )
     window = candidate_window(since, edition_date, publication.tz, now)
     tally = Tally()
+    sent_memory = memory(root, edition_date) if memory is not None else None
     context = ReadContext(
         tz=publication.tz, base_url=publication.base_url, language=publication.language
     )
@@ -291,6 +317,10 @@ def new_edition(
     kept, duplicates = dedupe_articles([article for article, _ in found])
     kept = kept[:MAX_CANDIDATES]
     local_of = {id(article): local for article, local in found}
+    notes: dict[int, str] = {}
+    sent: list[tuple[Article, str]] = []
+    if sent_memory is not None:
+        kept, sent, notes = leave_out_sent(kept, local_of, sent_memory, context, settings)
     # The pages behind feed entries, fetched side by side as the sources were.
     linked = [a.url for a in kept if a.url and wants_page(a, *kind_of[id(a)], publication)]
     pages = read_urls_ahead(linked, context=context, settings=settings)
@@ -317,8 +347,17 @@ def new_edition(
         for local in dict.fromkeys(local for _article, local, _summary in entries)
         if local is not None and not inside(Path(local), roots)
     )
-    text = render_draft(edition_date, entries, path.parent)
+    text = render_draft(edition_date, entries, path.parent, notes=notes, sent=sent)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write(path, text, force=force)
     log.debug("wrote %s with %d articles", path, len(kept))
-    return Draft(path, tuple(kept), tuple(duplicates), tuple(failures), warnings, window, tally)
+    return Draft(
+        path,
+        tuple(kept),
+        tuple(duplicates),
+        tuple(failures),
+        warnings,
+        window,
+        tally,
+        sent=tuple(sent),
+    )

@@ -63,6 +63,7 @@ def overrides_of(entry: ArticleEntry) -> ArticleOverrides:
         url=entry.url,
         lead=entry.lead,
         keep=entry.keep,
+        update=entry.update,
     )
 
 
@@ -222,12 +223,20 @@ def read_ticker(
     origin = loaded.edition_path.name
     for entry in loaded.edition.ticker:
         if entry.text is not None:
-            items.append(TickerItem(text=entry.text, url=entry.url, origin=origin, keep=entry.keep))
+            items.append(
+                TickerItem(
+                    text=entry.text,
+                    url=entry.url,
+                    origin=origin,
+                    keep=entry.keep,
+                    update=entry.update,
+                )
+            )
             continue
         assert entry.source is not None
         path = local_source(loaded, entry.source)
         article = by_source.get(str(path)) or read_local(path, context, cache)
         if not article.ticker:
             log.warning("%s has no ticker block", entry.source)
-        items.extend(replace(item, keep=entry.keep) for item in article.ticker)
+        items.extend(replace(item, keep=entry.keep, update=entry.update) for item in article.ticker)
     return items

@@ -7,6 +7,8 @@ and the one connection per file per process that every thread shares.
 May import: errors, atomic. Used by delivery, subscribers, history and archive.
 """
 
+from sqlite3 import Connection  # the type of what `Database.transaction` yields
+
 from digest.store.database import (
     BUSY_TIMEOUT_MS,
     DamagedError,
@@ -20,6 +22,7 @@ from digest.store.schema import Column, Migration, Schema
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "Column",
+    "Connection",
     "DamagedError",
     "Database",
     "Migration",

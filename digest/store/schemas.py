@@ -77,3 +77,76 @@ SUBSCRIBERS = Schema(
         ),
     ),
 )
+
+# <publication>/.digest/history.sqlite: editions over time (digest.history). No reader's
+# address: what ran (stories), what went out (versions), corrections, approvals, send times.
+HISTORY = Schema(
+    "edition history",
+    (
+        Migration(
+            1,
+            "stories, versions, corrections, approvals and scheduled sends",
+            (
+                # Each edition's stories as built and as sent (`state`), in reading order.
+                """CREATE TABLE IF NOT EXISTS stories (
+                    edition TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    date TEXT NOT NULL,
+                    entry TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    summary TEXT NOT NULL,
+                    url TEXT,
+                    canonical TEXT,
+                    page_hash TEXT NOT NULL,
+                    is_update INTEGER NOT NULL,
+                    recorded REAL NOT NULL,
+                    PRIMARY KEY (edition, state, kind, position)
+                ) WITHOUT ROWID""",
+                "CREATE INDEX IF NOT EXISTS stories_by_date ON stories (date)",
+                # What went out: the first version of an edition a list send delivered.
+                """CREATE TABLE IF NOT EXISTS versions (
+                    edition TEXT PRIMARY KEY,
+                    date TEXT NOT NULL,
+                    sent TEXT NOT NULL,
+                    sender TEXT,
+                    approver TEXT,
+                    snapshot TEXT NOT NULL
+                ) WITHOUT ROWID""",
+                """CREATE TABLE IF NOT EXISTS corrections (
+                    edition TEXT NOT NULL,
+                    number INTEGER NOT NULL,
+                    date TEXT NOT NULL,
+                    story INTEGER NOT NULL,
+                    story_title TEXT NOT NULL,
+                    story_url TEXT,
+                    note TEXT NOT NULL,
+                    created TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    carried_by TEXT,
+                    PRIMARY KEY (edition, number)
+                ) WITHOUT ROWID""",
+                """CREATE TABLE IF NOT EXISTS approvals (
+                    edition TEXT NOT NULL,
+                    approved TEXT NOT NULL,
+                    approver TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    list_fingerprint TEXT,
+                    list_size INTEGER,
+                    snapshot TEXT NOT NULL,
+                    PRIMARY KEY (edition, approved, approver)
+                ) WITHOUT ROWID""",
+                """CREATE TABLE IF NOT EXISTS schedules (
+                    edition TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    requested TEXT NOT NULL,
+                    updated TEXT NOT NULL,
+                    PRIMARY KEY (edition, at)
+                ) WITHOUT ROWID""",
+            ),
+        ),
+    ),
+)
