@@ -28,20 +28,19 @@ from digest.history.records import kept_open
 from digest.history.snapshot import Snapshot, snapshot_of
 from digest.mail.check import Finding, run_checks
 from digest.mail.compile import compile_mjml
+from digest.mail.defaults import default_preheader, default_subject, image_warnings
 from digest.mail.message import PLACEHOLDER_RECIPIENT
 from digest.mail.personal import Markers, SampleReader, prepare_message, preview_token
-from digest.mail.render import format_long_date, render
+from digest.mail.render import render
 from digest.models import Edition, RenderedDigest
 from digest.output import default_output, write_build
 from digest.sources.imagesize import with_image_sizes
 from digest.sources.read import SourcedArticle, read_articles, read_ticker
 from digest.sources.readers import registered_readers
-from digest.summarize import shorten, summarize
+from digest.summarize import summarize
 
 log = logging.getLogger(__name__)
 
-# Preheaders show beside the subject in inbox lists; clients cut them at about this length.
-PREHEADER_MAX_CHARS = 140
 # The example .eml is dated at this local hour of the edition's day, so rebuilds are identical.
 EDITION_HOUR = clock(6, 0)
 # What a saved read or summary depends on besides its inputs: the code of the readers and the
@@ -145,19 +144,6 @@ def summarize_articles(
     return selected, warnings
 
 
-def default_subject(publication: Publication, edition: Edition) -> str:
-    """The publication's subject template filled in, when the editor set no subject."""
-    if edition.lead is None:
-        return publication.name
-    subject = publication.subject_template.format(
-        publication=publication.name,
-        lead=edition.lead.title,
-        date=format_long_date(edition.date, publication.language),
-        issue="" if edition.number is None else edition.number,
-    )
-    return " ".join(subject.split())
-
-
 def placed_sponsors(loaded: LoadedEdition, edition: Edition) -> tuple[Edition, list[str]]:
     """Sponsors with their place checked: one naming no section of today goes after the lead."""
     names = {section.name.casefold() for section in edition.sections} | {"lead"}
@@ -197,14 +183,6 @@ def content_fingerprint(loaded: LoadedEdition, edition: Edition) -> str:
             loaded.publication.model_dump_json(exclude_defaults=True),
         )
     )
-
-
-def default_preheader(edition: Edition) -> str:
-    """The headlines after the lead, as many as fit the preheader length."""
-    titles = [story.title for story in edition.stories[1:]] or [
-        story.summary for story in edition.stories
-    ]
-    return shorten(" · ".join(titles), PREHEADER_MAX_CHARS)
 
 
 def build_in_memory(
@@ -359,18 +337,6 @@ def _bodies(message: EmailMessage) -> tuple[str, str]:
     text = str(text_part.get_content()).replace("\r\n", "\n")
     html = str(html_part.get_content()).replace("\r\n", "\n")
     return text, html
-
-
-def image_warnings(edition: Edition) -> list[str]:
-    """Images left out because nobody knows their size (offline, not cached, unreadable)."""
-    return [
-        f"the image of {story.title!r} was left out: its size is unknown (not on the page, "
-        "not in the cache, not readable); set image_width and image_height in the edition"
-        for story in edition.stories
-        if story.image
-        and story.image.lower().startswith("https://")
-        and not (story.image_width and story.image_height)
-    ]
 
 
 def reading_code_stamp() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
-from digest.cli import archive, edition, history, send, start, subscribers, theme
+from digest.cli import archive, edition, history, send, start, status, subscribers, theme
 from digest.cli.app import app, show_error
 from digest.cli.helptext import COMMAND_ORDER
 from digest.errors import DigestError, ExitCode, describe_os_error
@@ -24,6 +24,7 @@ del (
     history,
     send,
     start,
+    status,
     subscribers,
     theme,
 )  # imported for their @app.command registrations
