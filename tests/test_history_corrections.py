@@ -29,6 +29,7 @@ def test_a_correction_reaches_exactly_the_readers_who_got_it_once(tmp_path: Path
             tmp_path / "news",
             smtp.port,
             unsubscribe_url=f"http://127.0.0.1:{endpoint}/unsubscribe?token={{token}}",
+            tail='\n[fetch]\nallow_hosts = ["127.0.0.1"]\n',  # the endpoint on this machine
         )
         edition = str(newsroom.edition(D))
         code, output = digest("send", edition, "--to", str(newsroom.recipients), "--yes")
