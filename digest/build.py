@@ -23,9 +23,16 @@ from digest.config import LoadedEdition, Publication, load_edition
 from digest.edition.arrange import Selected, arrange
 from digest.edition.extras import issue_number, sponsors_of
 from digest.mail.check import Finding, run_checks
+from digest.mail.clicks import PREVIEW_CLICK_KEY, LinkPlan, plan_links
 from digest.mail.compile import compile_mjml
 from digest.mail.message import PLACEHOLDER_RECIPIENT
-from digest.mail.personal import Markers, SampleReader, prepare_message, preview_token
+from digest.mail.personal import (
+    Markers,
+    SampleReader,
+    preferences_link,
+    prepare_message,
+    preview_token,
+)
 from digest.mail.render import format_long_date, render
 from digest.models import Edition, RenderedDigest
 from digest.output import default_output, write_build
@@ -79,6 +86,7 @@ class PersonalBodies:
     text: str
     html: str
     markers: Markers
+    links: LinkPlan | None = None  # the story links the send registers for the click redirect
 
 
 @dataclass(frozen=True)
@@ -204,8 +212,12 @@ def build_in_memory(
     *,
     offline: bool = False,
     cache: BuildCache | None = None,
+    click_key: bytes = PREVIEW_CLICK_KEY,
 ) -> BuildResult:
     """Run the whole pipeline for one loaded edition; nothing is written.
+
+    `click_key` signs the click links (`[clicks] enabled`): a build's, which the endpoint never
+    counts, unless a send gives the one derived from its secret.
 
     `offline`: web pages and image sizes come from the fetch cache only, never the
     network (local files as always). A `cache`
@@ -243,6 +255,8 @@ def build_in_memory(
         warnings += image_warnings(edition)
     with timer.stage("render"):
         markers = Markers.for_content(content_fingerprint(loaded, edition))
+        links = plan_links(edition, publication, loaded.identity, click_key)
+        preferences = preferences_link(publication)
         source = render(
             edition,
             publication,
@@ -250,6 +264,8 @@ def build_in_memory(
             unsubscribe_url=markers.unsubscribe_url if publication.unsubscribe.url else None,
             archive_url=archive_link(publication, loaded),
             markers=markers,
+            preferences_url=markers.preferences_url if preferences else None,
+            links=links,
         )
     with timer.stage("compile"):
         compiled = compile_mjml(source.mjml)
@@ -266,6 +282,7 @@ def build_in_memory(
             sign=preview_token,
             markers=markers,
             require_unsubscribe=False,
+            preferences_template=preferences,
         )
         eml = personalizer.render(SampleReader(PLACEHOLDER_RECIPIENT))
         message = message_from_bytes(eml, policy=default_policy)
@@ -282,7 +299,7 @@ def build_in_memory(
         style_bytes=compiled.style_bytes,
         warnings=tuple(warnings),
     )
-    personal = PersonalBodies(text=source.text, html=compiled.html, markers=markers)
+    personal = PersonalBodies(text=source.text, html=compiled.html, markers=markers, links=links)
     return BuildResult(
         loaded,
         edition,
@@ -332,14 +349,16 @@ def reading_code_stamp() -> str:
     return code_stamp(files, READER_LIBRARIES, readers)
 
 
-def build_with_saved_cache(loaded: LoadedEdition, *, offline: bool = False) -> BuildResult:
-    """`build_in_memory` for a new process (`digest build`, `digest check`).
+def build_with_saved_cache(
+    loaded: LoadedEdition, *, offline: bool = False, click_key: bytes = PREVIEW_CLICK_KEY
+) -> BuildResult:
+    """`build_in_memory` for a new process (`digest build`, `digest check`, `digest send`).
 
     Reads and summaries come from the last build of the same edition file where its sources
     did not change (saved in the user's cache folder), and what this one used is saved back.
     """
     with saved_build_cache(loaded.edition_path, reading_code_stamp()) as cache:
-        return build_in_memory(loaded, offline=offline, cache=cache)
+        return build_in_memory(loaded, offline=offline, cache=cache, click_key=click_key)
 
 
 def build(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from digest.cli import archive, edition, send, start, subscribers, theme
+from digest.cli import archive, bounces, edition, send, serve, start, stats, subscribers, theme
 from digest.cli.app import app, show_error
 from digest.cli.helptext import COMMAND_ORDER
 from digest.errors import DigestError, ExitCode, describe_os_error
@@ -18,9 +18,12 @@ VERBOSE_FLAGS = frozenset({"--verbose", "-v"})
 
 del (
     archive,
+    bounces,
     edition,
     send,
+    serve,
     start,
+    stats,
     subscribers,
     theme,
 )  # imported for their @app.command registrations

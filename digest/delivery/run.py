@@ -12,7 +12,9 @@ from pathlib import Path
 from digest.delivery.guard import check_journal, check_journal_file, recorded
 from digest.delivery.journal import Journal
 from digest.delivery.options import Progress, SendOptions, SendSummary
+from digest.delivery.personalize import read_secret
 from digest.delivery.plan import Outlook, outlook
+from digest.delivery.readers import prepare_readers
 from digest.delivery.recipient_list import (
     ListCheck,
     RecipientList,
@@ -23,9 +25,11 @@ from digest.delivery.recipient_list import (
 from digest.delivery.recipients import Recipient, check_address
 from digest.delivery.redact import credential_forms
 from digest.delivery.send import send_edition
+from digest.delivery.subscriber_list import SubscriberList, names_the_store
 from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.errors import DigestError, ExitCode
 from digest.history.sends import SendRecord
+from digest.mail.clicks import PREVIEW_CLICK_KEY, click_key
 from digest.mail.headers import clean_subject
 
 logger = logging.getLogger(__name__)
@@ -66,12 +70,16 @@ def send_edition_file(
     from digest.delivery.journal import default_journal_path
     from digest.delivery.transports import Transport, create_transport
 
-    if (request.recipients_csv is None) == (request.test_address is None):
-        raise DigestError("give exactly one of --to LIST.csv or --test ADDRESS")
     environ = os.environ if environ is None else environ
     loaded = load_edition(request.edition_path)
     publication = loaded.publication
-    built = build_with_saved_cache(loaded)
+    target = _list_target(request, publication.delivery.recipients, loaded.root)
+    # Click links are signed with the secret's key, so the send's copy is built with it.
+    clicks = publication.clicks.enabled
+    secret = read_secret(publication.unsubscribe.secret_env, environ) if clicks else None
+    built = build_with_saved_cache(
+        loaded, click_key=click_key(secret) if secret else PREVIEW_CLICK_KEY
+    )
     assert built.personal is not None
     errors = [finding for finding in built.findings if finding.severity == "error"]
     if errors:
@@ -106,9 +114,11 @@ def send_edition_file(
         if request.test_address is not None:
             recipients = [_test_recipient(request.test_address)]
         else:
-            assert request.recipients_csv is not None
-            listing = stack.enter_context(
-                load_recipients(request.recipients_csv, skip_invalid=request.skip_invalid)
+            assert target is not None
+            listing: RecipientList = stack.enter_context(
+                SubscriberList(loaded.root)
+                if names_the_store(target)
+                else load_recipients(target, skip_invalid=request.skip_invalid)
             )
             _report_list(listing.check, warn)
             recipients = listing
@@ -144,6 +154,12 @@ def send_edition_file(
         def connect() -> Transport:
             return create_transport(transport_name, delivery, loaded.root, environ)
 
+        if not request.options.dry_run:
+            # Before any message carries them: where click links lead; from which send on
+            # old-format (readable) tokens start to expire.
+            prepare_readers(
+                loaded.root, loaded.identity, built.personal.links, test=journal is None
+            )
         if journal is not None:  # a list send leaves a record in the history, without addresses
             stack.enter_context(
                 recorded(
@@ -174,6 +190,23 @@ def send_edition_file(
     summary.subject, summary.transport = subject, transport_name
     summary.test_address = request.test_address
     return summary
+
+
+def _list_target(request: SendRequest, configured: str | None, root: Path) -> Path | None:
+    """The list a send mails: --to, else `[delivery] list` (relative to digest.toml); None for
+    --test. The word `subscribers` names the subscriber store."""
+    if request.test_address is not None:
+        if request.recipients_csv is not None:
+            raise DigestError("give one of --to LIST and --test ADDRESS, not both")
+        return None
+    if request.recipients_csv is not None:
+        return request.recipients_csv
+    if configured is None:
+        raise DigestError(
+            "give --to LIST.csv, --to subscribers (the subscriber store) or --test ADDRESS, "
+            'or set [delivery] list = "subscribers" in digest.toml'
+        )
+    return Path(configured) if names_the_store(configured) else root / configured
 
 
 def _test_recipient(address: str) -> Recipient:
@@ -215,7 +248,7 @@ def _already(sent: int, suppressed: int, resend: int) -> str:
     if sent:
         parts.append(f"{sent:,} already sent")
     if suppressed:
-        parts.append(f"{suppressed:,} suppressed (unsubscribed or bounced)")
+        parts.append(f"{suppressed:,} suppressed (unsubscribed, bounced or paused)")
     if resend:
         parts.append(f"{resend:,} unconfirmed from an earlier run, sent once more")
     return f" ({'; '.join(parts)})" if parts else ""
