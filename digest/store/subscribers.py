@@ -164,57 +164,69 @@ class SubscriberStore(StoreFile):
     # --- writing ------------------------------------------------------------------------------
 
     def write(self, changes: Iterable[Change]) -> int:
-        """Write readers in one transaction, each status change kept in the history.
+        """Write readers in one transaction, each status change kept in the history; returns
+        how many changed status (a new reader too). Known readers are read in one query per
+        QUERY_BATCH, rows written with executemany: an import's batch costs a few statements.
 
-        A reader's `since` and history change only when the status does.
+        A reader's `since` and history change only when the status does; writing a reader
+        who was erased (they signed up again, or the editor was told to) drops their hash.
         """
-        written = 0
+        wanted = list(changes)
         with self._db.transaction() as connection:
-            for change in changes:
+            known: dict[str, tuple[str, str, str]] = {}
+            for batch in _batches([normalize(change.address) for change in wanted]):
+                marks = ",".join("?" * len(batch))
+                for address, status, name, attributes in connection.execute(
+                    "SELECT address, status, name, attributes FROM subscribers "
+                    f"WHERE address IN ({marks})",
+                    batch,
+                ):
+                    known[address] = (status, name, attributes)
+            erased = connection.execute("SELECT 1 FROM erased LIMIT 1").fetchone() is not None
+            rows: list[tuple[object, ...]] = []
+            events: list[tuple[object, ...]] = []
+            for change in wanted:
                 address = normalize(change.address)
-                row = connection.execute(
-                    "SELECT status, name, attributes FROM subscribers WHERE address = ?",
-                    (address,),
-                ).fetchone()
-                name = change.name if change.name is not None else (row[1] if row else "")
+                before = known.get(address)
+                name = change.name if change.name is not None else (before[1] if before else "")
                 attributes = (
                     json.dumps(dict(change.attributes), sort_keys=True, ensure_ascii=False)
                     if change.attributes is not None
-                    else (row[2] if row else "{}")
+                    else (before[2] if before else "{}")
                 )
-                if row is None:
-                    connection.execute(
-                        "INSERT INTO subscribers (address, name, status, since, how, created, "
-                        "attributes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            address,
-                            name,
-                            change.status.value,
-                            change.when,
-                            change.how,
-                            change.when,
-                            attributes,
-                        ),
+                moved = before is None or before[0] != change.status.value
+                known[address] = (change.status.value, name, attributes)
+                rows.append(
+                    (
+                        address,
+                        name,
+                        change.status.value,
+                        change.when,
+                        change.how,
+                        change.when,
+                        attributes,
+                        int(moved),
                     )
-                elif row[0] != change.status.value:
-                    connection.execute(
-                        "UPDATE subscribers SET name = ?, status = ?, since = ?, how = ?, "
-                        "attributes = ? WHERE address = ?",
-                        (name, change.status.value, change.when, change.how, attributes, address),
-                    )
-                else:
-                    connection.execute(
-                        "UPDATE subscribers SET name = ?, attributes = ? WHERE address = ?",
-                        (name, attributes, address),
-                    )
-                    continue
-                connection.execute(
-                    "INSERT INTO subscriber_events (address, at, status, how) VALUES (?, ?, ?, ?)",
-                    (address, change.when, change.status.value, change.how),
                 )
-                connection.execute("DELETE FROM erased WHERE hash = ?", (erased_hash(address),))
-                written += 1
-        return written
+                if moved:
+                    events.append((address, change.when, change.status.value, change.how))
+            connection.executemany(
+                "INSERT INTO subscribers (address, name, status, since, how, created, attributes) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (address) DO UPDATE SET "
+                "name = ?2, attributes = ?7, status = ?3, "
+                "since = CASE WHEN ?8 THEN ?4 ELSE since END, "
+                "how = CASE WHEN ?8 THEN ?5 ELSE how END",
+                rows,
+            )
+            connection.executemany(
+                "INSERT INTO subscriber_events (address, at, status, how) VALUES (?, ?, ?, ?)",
+                events,
+            )
+            if erased:
+                connection.executemany(
+                    "DELETE FROM erased WHERE hash = ?", [(erased_hash(str(e[0])),) for e in events]
+                )
+        return len(events)
 
     def set_status(
         self, address: str, status: Status, how: str, *, when: float | None = None
@@ -225,12 +237,37 @@ class SubscriberStore(StoreFile):
         self.write([Change(address, status, how, time.time() if when is None else when)])
         return True
 
-    def mark_asked(self, address: str, when: float) -> None:
-        """Note that a confirmation message went to a reader (the per-address limit)."""
+    def ask(self, address: str, name: str, how: str, *, now: float, wait_s: float) -> bool:
+        """A sign-up, in one transaction: True when a confirmation should go (the reader is
+        not confirmed, and none went in the last `wait_s`); a new reader is stored pending,
+        a pending one gets the name given, and the time of asking is kept."""
+        address = normalize(address)
         with self._db.transaction() as connection:
-            connection.execute(
-                "UPDATE subscribers SET asked = ? WHERE address = ?", (when, normalize(address))
-            )
+            row = connection.execute(
+                "SELECT status, asked FROM subscribers WHERE address = ?", (address,)
+            ).fetchone()
+            if row is not None and (row[0] == Status.CONFIRMED.value or now - row[1] < wait_s):
+                return False
+            if row is None:
+                connection.execute(
+                    "INSERT INTO subscribers (address, name, status, since, how, created, asked) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (address, name, Status.PENDING.value, now, how, now, now),
+                )
+                connection.execute(
+                    "INSERT INTO subscriber_events (address, at, status, how) VALUES (?, ?, ?, ?)",
+                    (address, now, Status.PENDING.value, how),
+                )
+            elif row[0] == Status.PENDING.value and name:
+                connection.execute(
+                    "UPDATE subscribers SET name = ?, asked = ? WHERE address = ?",
+                    (name, now, address),
+                )
+            else:
+                connection.execute(
+                    "UPDATE subscribers SET asked = ? WHERE address = ?", (now, address)
+                )
+        return True
 
     def pause(self, address: str, until: float, *, when: float | None = None) -> None:
         """Mail a reader (of any list) nothing until `until`."""

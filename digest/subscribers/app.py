@@ -14,6 +14,7 @@ so any WSGI server can run it, e.g. `gunicorn 'digest.subscribers.app:create_app
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
@@ -107,9 +108,13 @@ class ReadersApp:
         self.signup = Signup(self.context)
         self.preferences = Preferences(self.context)
         self.clicks = ClickRedirect(root, click_key(secret)) if publication.clicks.enabled else None
+        self._closed = False
 
     def close(self) -> None:
-        """Send queued confirmations, count held clicks, close the stores."""
+        """Send queued confirmations, count held clicks, close the stores (once)."""
+        if self._closed:
+            return
+        self._closed = True
         self.context.mailer.close()
         if self.clicks is not None:
             self.clicks.close()
@@ -194,4 +199,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> ReadersApp:
     environ = os.environ if environ is None else environ
     folder = open_publication(Path(environ.get(PUBLICATION_ENV, ".")))
     secret = read_secret(folder.publication.unsubscribe.secret_env, environ)
-    return ReadersApp(folder.publication, folder.root, secret, environ=environ)
+    app = ReadersApp(folder.publication, folder.root, secret, environ=environ)
+    # A server that stops its workers by exiting them (gunicorn, uvicorn) still sends what is
+    # queued and counts the clicks held back for scanners.
+    atexit.register(app.close)
+    return app

@@ -63,15 +63,7 @@ class Membership:
     def ask(self, address: str, name: str, *, now: float, wait_s: float) -> bool:
         """A sign-up: True when a confirmation message should go (never to a confirmed reader,
         and at most once per `wait_s` per address). The answer to the person is the same."""
-        current = self.store.get(address)
-        if current is not None and current.status is Status.CONFIRMED:
-            return False
-        if current is not None and now - current.asked < wait_s:
-            return False
-        if current is None or (current.status is Status.PENDING and name):
-            self.store.write([Change(address, Status.PENDING, SIGNUP_HOW, now, name=name)])
-        self.store.mark_asked(address, now)
-        return True
+        return self.store.ask(address, name, SIGNUP_HOW, now=now, wait_s=wait_s)
 
     def confirm(self, address: str, *, now: float, how: str = CONFIRMED_HOW) -> bool:
         """Confirm a reader (their click proves the mailbox); False when they already were."""
