@@ -5,6 +5,7 @@ on 127.0.0.1, an edition with several stories and "In brief" links, and helpers 
 from __future__ import annotations
 
 import http.client
+import io
 import os
 import re
 import socket
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from typer.testing import CliRunner
@@ -154,6 +156,27 @@ def request(
         return response.status, dict(response.getheaders()), response.read().decode("utf-8")
     finally:
         connection.close()
+
+
+def call(
+    app: Any, method: str, path: str, body: bytes = b"", client: str = "198.51.100.7"
+) -> tuple[int, str]:
+    """The WSGI app called as a server calls it: (status, page)."""
+    captured: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        captured["status"] = status
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "REMOTE_ADDR": client,
+    }
+    page = b"".join(app(environ, start_response)).decode()
+    return int(captured["status"].split()[0]), page
 
 
 def send(newsroom: ReadersNewsroom, *args: str) -> str:

@@ -30,6 +30,7 @@ from tests.readers_newsroom import (
 
 BIN = Path(sys.executable).parent
 SETTLE_S = 5.0
+LIMIT = 10  # [readers] signups_per_ip_hour by default
 SERVERS = {
     "gunicorn": [
         str(BIN / "gunicorn"),
@@ -48,6 +49,8 @@ SERVERS = {
         "127.0.0.1",
         "--port",
         "{port}",
+        "--forwarded-allow-ips",
+        "127.0.0.1",
         "digest.subscribers.app:create_app",
     ],
 }
@@ -64,7 +67,12 @@ def test_sign_up_confirm_click_and_unsubscribe_under_another_server(
     if not Path(SERVERS[server][0]).exists() and shutil.which(server) is None:
         pytest.skip(f"{server} is not installed")
     newsroom = make_readers_newsroom(tmp_path / "news", 2525, transport="files")
-    environ = {**os.environ, **ENV, "DIGEST_PUBLICATION": str(newsroom.root)}
+    environ = {
+        **os.environ,
+        **ENV,
+        "DIGEST_PUBLICATION": str(newsroom.root),
+        "DIGEST_TRUSTED_PROXY": "127.0.0.1",
+    }
     command = [part.replace("{port}", str(newsroom.port)) for part in SERVERS[server]]
     process = subprocess.Popen(
         command, env=environ, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -98,6 +106,18 @@ def test_sign_up_confirm_click_and_unsubscribe_under_another_server(
         one_click = b"List-Unsubscribe=One-Click"
         assert request(newsroom.port, "POST", leave, body=one_click)[0] == 200
         assert statuses(newsroom.root) == {"zoe@example.org": Status.UNSUBSCRIBED}
+        # Behind the proxy each reader's own address counts against the sign-up limit.
+        answers = [
+            request(
+                newsroom.port,
+                "POST",
+                "/r/subscribe",
+                body=f"email=r{n}%40example.org".encode(),
+                headers={"X-Forwarded-For": "198.51.100.7" if n <= LIMIT else "198.51.100.8"},
+            )[0]
+            for n in range(LIMIT + 2)
+        ]
+        assert answers == [200] * LIMIT + [429, 200]
     finally:
         process.terminate()
         _, errors = process.communicate(timeout=30)

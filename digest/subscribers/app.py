@@ -51,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 # Where create_app() finds the publication folder (or its digest.toml).
 PUBLICATION_ENV = "DIGEST_PUBLICATION"
+# The reverse proxy whose X-Forwarded-For create_app() believes, for servers that do not
+# (gunicorn); `digest serve --trusted-proxy` has waitress do it.
+TRUSTED_PROXY_ENV = "DIGEST_TRUSTED_PROXY"
 # When the list could not be written (busy past its timeout, disk full), the reader is asked to
 # try again; a mail client's one-click POST retries on 5xx by itself.
 RETRY_AFTER_S = 60
@@ -79,6 +82,7 @@ class ReadersApp:
         *,
         suppression_path: Path | None = None,
         environ: Mapping[str, str] | None = None,
+        trusted_proxy: str | None = None,
     ) -> None:
         if not publication.unsubscribe.url:
             raise DigestError(
@@ -109,6 +113,7 @@ class ReadersApp:
         self.preferences = Preferences(self.context)
         self.clicks = ClickRedirect(root, click_key(secret)) if publication.clicks.enabled else None
         self._closed = False
+        self.trusted_proxy = trusted_proxy
 
     def close(self) -> None:
         """Send queued confirmations, count held clicks, close the stores (once)."""
@@ -122,6 +127,9 @@ class ReadersApp:
         self.suppressions.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
+        if self.trusted_proxy and forwarded and environ.get("REMOTE_ADDR") == self.trusted_proxy:
+            environ["REMOTE_ADDR"] = forwarded.split(",")[-1].strip()  # the proxy's own word
         request = Request(environ)
         try:
             response = self.handle(request)
@@ -195,11 +203,13 @@ UnsubscribeApp = ReadersApp
 
 def create_app(environ: Mapping[str, str] | None = None) -> ReadersApp:
     """The app for a WSGI server: DIGEST_PUBLICATION names the folder, the secret's variable
-    is the one `[unsubscribe] secret_env` names (DIGEST_UNSUBSCRIBE_SECRET by default)."""
+    is the one `[unsubscribe] secret_env` names (DIGEST_UNSUBSCRIBE_SECRET by default), and
+    DIGEST_TRUSTED_PROXY the reverse proxy whose X-Forwarded-For gives the reader's address."""
     environ = os.environ if environ is None else environ
     folder = open_publication(Path(environ.get(PUBLICATION_ENV, ".")))
     secret = read_secret(folder.publication.unsubscribe.secret_env, environ)
-    app = ReadersApp(folder.publication, folder.root, secret, environ=environ)
+    proxy = environ.get(TRUSTED_PROXY_ENV) or None
+    app = ReadersApp(folder.publication, folder.root, secret, environ=environ, trusted_proxy=proxy)
     # A server that stops its workers by exiting them (gunicorn, uvicorn) still sends what is
     # queued and counts the clicks held back for scanners.
     atexit.register(app.close)
