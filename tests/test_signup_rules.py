@@ -90,6 +90,24 @@ def test_a_confirmation_link_expires(server: ReadersApp) -> None:
     assert statuses(server.root) == {"ann@example.org": Status.PENDING}
 
 
+def test_a_sign_up_never_confirmed_is_forgotten_and_an_imported_one_is_not(
+    server: ReadersApp,
+) -> None:
+    call(server, "POST", "/r/subscribe", b"email=ann%40example.org")
+    listing = server.root / "pending.csv"
+    listing.write_text("email,status\nbob@example.org,unconfirmed\n", encoding="utf-8")
+    from digest.subscribers.importer import import_subscribers
+
+    import_subscribers(server.root, listing)
+    later = time.time() + 8 * 24 * 3600
+    server.context.clock = lambda: later
+    call(server, "POST", "/r/subscribe", b"email=cat%40example.org", "203.0.113.44")
+    assert statuses(server.root) == {
+        "bob@example.org": Status.PENDING,
+        "cat@example.org": Status.PENDING,
+    }
+
+
 def test_sign_up_can_be_closed(tmp_path: Path) -> None:
     newsroom = make_readers_newsroom(tmp_path / "news", 2525, transport="files", extra="")
     toml = newsroom.root / "digest.toml"

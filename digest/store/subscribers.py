@@ -269,6 +269,21 @@ class SubscriberStore(StoreFile):
                 )
         return True
 
+    def purge_pending(self, how: str, before: float) -> int:
+        """Forget readers who signed up `how` and never confirmed, pending since `before`."""
+        with self._db.transaction() as connection:
+            stale = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT address FROM subscribers WHERE status = ? AND how = ? AND since < ?",
+                    (Status.PENDING.value, how, before),
+                )
+            ]
+            for address in stale:
+                connection.execute("DELETE FROM subscribers WHERE address = ?", (address,))
+                connection.execute("DELETE FROM subscriber_events WHERE address = ?", (address,))
+        return len(stale)
+
     def pause(self, address: str, until: float, *, when: float | None = None) -> None:
         """Mail a reader (of any list) nothing until `until`."""
         with self._db.transaction() as connection:

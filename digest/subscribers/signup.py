@@ -4,7 +4,8 @@ POST /subscribe answers every well-formed address the same way ("check your inbo
 it is new, pending or long confirmed, and at once: the confirmation goes from a queue, and only
 to readers not confirmed yet, at most once per `[readers] resend_minutes` per address. Clients
 are held to `[readers] signups_per_ip_hour`. The confirmation link opens a page whose button
-POSTs; a scanner's GET of the link confirms nobody.
+POSTs; a scanner's GET of the link confirms nobody. A sign-up never confirmed is forgotten a
+week on (imported pending readers are not: the editor brought them).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from digest.subscribers.context import ServerContext
 from digest.subscribers.http import Request, Response
 from digest.subscribers.limits import SlidingWindow
 from digest.subscribers.mailer import confirmation_message
+from digest.subscribers.membership import SIGNUP_HOW
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,11 @@ MAX_MESSAGES_PER_ADDRESS_DAY = 5
 # Names longer than this are not a person's; they are dropped, the sign-up goes on.
 MAX_NAME_CHARS = 100
 HONEYPOT_FIELD = "website"
+# A sign-up never confirmed is forgotten after its link expired and this much more (or a
+# week, whichever is longer); the check runs at most once an hour.
+PENDING_GRACE_S = DAY_S
+MIN_PENDING_KEEP_S = 7 * DAY_S
+PURGE_EVERY_S = HOUR_S
 CONFIRM_PROOF = "confirm"
 
 
@@ -38,6 +45,7 @@ class Signup:
         readers = context.publication.readers
         self.per_client = SlidingWindow(readers.signups_per_ip_hour, HOUR_S)
         self.per_address = SlidingWindow(MAX_MESSAGES_PER_ADDRESS_DAY, DAY_S)
+        self._purged = 0.0
 
     def subscribe(self, request: Request) -> Response:
         """GET: the form. POST: a sign-up (email, name)."""
@@ -64,6 +72,12 @@ class Signup:
         context = self.context
         readers = context.publication.readers
         now = context.clock()
+        if now - self._purged > PURGE_EVERY_S:
+            self._purged = now
+            keep = max(readers.confirm_hours * HOUR_S + PENDING_GRACE_S, MIN_PENDING_KEEP_S)
+            forgotten = context.membership.store.purge_pending(SIGNUP_HOW, now - keep)
+            if forgotten:
+                logger.info("forgot %d sign-ups that were never confirmed", forgotten)
         if not context.membership.ask(address, name, now=now, wait_s=readers.resend_minutes * 60):
             return
         token = context.make(Purpose.CONFIRM, address)
