@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE := samples/greenwatch/editions/2024-11-22.toml
 SAMPLE_OUT := samples/greenwatch/out/2024-11-22
 
-.PHONY: run test test-latest lint lock bench clean catalogs train-summarizer caniemail
+.PHONY: run test test-latest lint lock bench clean catalogs caniemail readers-strings train-summarizer
 
 # Installs are reproducible: `make run` and `make test` install the exact versions (with
 # hashes) in requirements/*.txt, made from pyproject.toml's ranges by `make lock`.
@@ -86,12 +86,19 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/recipients.py
 	$(BIN)/python benchmarks/resume.py
 
-# The theme's message catalogs: .po (edited by translators) -> .mo (shipped).
-# tests/test_theme.py fails when a .mo translates differently from its .po (compared as
-# parsed messages, so the compiler version it records never matters).
+# The message catalogs of the themes and of the readers' server: .po (edited by translators)
+# -> .mo (shipped). tests/test_theme.py and tests/test_readers_pages.py fail when a .mo
+# translates differently from its .po (compared as parsed messages, so the compiler version it
+# records never matters). The server's new strings: `make readers-strings` updates its .pot.
 LOCALE := templates/locale
+READERS_LOCALE := digest/subscribers/locale
 catalogs: $(VENV)/.installed-test
 	$(BIN)/pybabel compile --domain digest --directory $(LOCALE) --statistics
+	$(BIN)/pybabel compile --domain digest --directory $(READERS_LOCALE) --statistics
+
+readers-strings: $(VENV)/.installed-test
+	cd digest/subscribers && ../../$(BIN)/pybabel extract -F locale/babel.cfg -k N_ \
+		--no-location --sort-output --omit-header -o locale/digest.pot .
 
 # Rebuilds digest/summarize/learned_weights.json from ../shared/realworld/summaries/cnn-train.jsonl.gz;
 # the same data gives the same file, byte for byte (`git diff` shows nothing).

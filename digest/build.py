@@ -27,10 +27,17 @@ from digest.history.memory import Origin
 from digest.history.records import kept_open
 from digest.history.snapshot import Snapshot, snapshot_of
 from digest.mail.check import Finding, run_checks
+from digest.mail.clicks import PREVIEW_CLICK_KEY, LinkPlan, plan_links
 from digest.mail.compile import compile_mjml
 from digest.mail.defaults import default_preheader, default_subject, image_warnings
 from digest.mail.message import PLACEHOLDER_RECIPIENT
-from digest.mail.personal import Markers, SampleReader, prepare_message, preview_token
+from digest.mail.personal import (
+    Markers,
+    SampleReader,
+    preferences_link,
+    prepare_message,
+    preview_token,
+)
 from digest.mail.render import render
 from digest.models import Edition, RenderedDigest
 from digest.output import default_output, write_build
@@ -84,6 +91,7 @@ class PersonalBodies:
     text: str
     html: str
     markers: Markers
+    links: LinkPlan | None = None  # the story links the send registers for the click redirect
 
 
 @dataclass(frozen=True)
@@ -192,8 +200,12 @@ def build_in_memory(
     cache: BuildCache | None = None,
     web_version: bool = False,
     at: datetime | None = None,
+    click_key: bytes = PREVIEW_CLICK_KEY,
 ) -> BuildResult:
     """Run the whole pipeline for one loaded edition; nothing is written.
+
+    `click_key` signs the click links (`[clicks] enabled`): a build's, which the endpoint never
+    counts, unless a send gives the one derived from its secret.
 
     `offline`: web pages and image sizes come from the fetch cache only, never the
     network (local files as always). A `cache`
@@ -202,7 +214,14 @@ def build_in_memory(
     its stories; `at` is when a send would start (embargoes are checked against it; now).
     """
     with kept_open(loaded.root):
-        return _build(loaded, offline=offline, cache=cache, web_version=web_version, at=at)
+        return _build(
+            loaded,
+            offline=offline,
+            cache=cache,
+            web_version=web_version,
+            at=at,
+            click_key=click_key,
+        )
 
 
 def _build(
@@ -212,6 +231,7 @@ def _build(
     cache: BuildCache | None,
     web_version: bool,
     at: datetime | None,
+    click_key: bytes,
 ) -> BuildResult:
     timer = StageTimer()
     publication = loaded.publication
@@ -256,6 +276,8 @@ def _build(
         edition = with_corrections(loaded, edition, own=web_version)
     with timer.stage("render"):
         markers = Markers.for_content(content_fingerprint(loaded, edition))
+        links = plan_links(edition, publication, loaded.identity, click_key)
+        preferences = preferences_link(publication)
         source = render(
             edition,
             publication,
@@ -263,6 +285,8 @@ def _build(
             unsubscribe_url=markers.unsubscribe_url if publication.unsubscribe.url else None,
             archive_url=archive_link(publication, loaded),
             markers=markers,
+            preferences_url=markers.preferences_url if preferences else None,
+            links=links,
         )
     with timer.stage("compile"):
         compiled = compile_mjml(source.mjml)
@@ -279,6 +303,7 @@ def _build(
             sign=preview_token,
             markers=markers,
             require_unsubscribe=False,
+            preferences_template=preferences,
         )
         eml = personalizer.render(SampleReader(PLACEHOLDER_RECIPIENT))
         message = message_from_bytes(eml, policy=default_policy)
@@ -307,7 +332,7 @@ def _build(
         style_bytes=compiled.style_bytes,
         warnings=tuple(warnings),
     )
-    personal = PersonalBodies(text=source.text, html=compiled.html, markers=markers)
+    personal = PersonalBodies(text=source.text, html=compiled.html, markers=markers, links=links)
     return BuildResult(
         loaded,
         edition,
@@ -354,7 +379,11 @@ def reading_code_stamp() -> str:
 
 
 def build_with_saved_cache(
-    loaded: LoadedEdition, *, offline: bool = False, at: datetime | None = None
+    loaded: LoadedEdition,
+    *,
+    offline: bool = False,
+    at: datetime | None = None,
+    click_key: bytes = PREVIEW_CLICK_KEY,
 ) -> BuildResult:
     """`build_in_memory` for a new process (`digest build`, `digest check`, `digest send`).
 
@@ -362,7 +391,7 @@ def build_with_saved_cache(
     did not change (saved in the user's cache folder), and what this one used is saved back.
     """
     with saved_build_cache(loaded.edition_path, reading_code_stamp()) as cache:
-        return build_in_memory(loaded, offline=offline, cache=cache, at=at)
+        return build_in_memory(loaded, offline=offline, cache=cache, at=at, click_key=click_key)
 
 
 def build(

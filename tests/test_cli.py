@@ -121,7 +121,9 @@ def test_send_files_transport_then_rerun_sends_nothing_twice(
 def test_send_needs_a_list_or_a_test_address(sample_copy: Path) -> None:
     result = runner.invoke(app, ["send", str(sample_copy / "editions" / "2024-11-22.toml")])
     assert result.exit_code == ExitCode.CONFIG
-    assert "--to LIST.csv or --test ADDRESS" in result.output
+    assert "--to LIST.csv, --to subscribers (the subscriber store) or --test ADDRESS" in (
+        result.output
+    )
 
 
 def test_source_outside_the_publication_exits_2_naming_the_entry(

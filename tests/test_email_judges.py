@@ -34,10 +34,14 @@ needs_judges = pytest.mark.skipif(
 
 @pytest.fixture(params=THEMES)
 def built_theme(request: pytest.FixtureRequest, sample_copy: Path) -> tuple[str, Path]:
-    """The sample built in one theme, with the contents on (every element shown)."""
+    """The sample built in one theme, with the contents on and the readers' side (preference
+    link, click links, the hidden canary): every element shown."""
     theme = str(request.param)
     toml = sample_copy / "digest.toml"
-    extra = f'\n[theme]\nname = "{theme}"\ncontents = true\n'
+    extra = (
+        f'\n[theme]\nname = "{theme}"\ncontents = true\n'
+        '\n[readers]\nurl = "https://www.greenwatch.example/r/"\n\n[clicks]\nenabled = true\n'
+    )
     toml.write_text(toml.read_text(encoding="utf-8") + extra, encoding="utf-8")
     _, files = build(sample_copy / "editions" / "2024-11-22.toml")
     return theme, Path(files["html"])

@@ -183,7 +183,9 @@ def test_an_export_escapes_formula_starts_and_reads_back_exactly(tmp_path: Path)
         suppressions.add("'quoted@example.org", Reason.MANUAL, source="\tcmd|' /C calc'!A0")
         suppressions.add("at@example.org", Reason.MANUAL, source="@SUM(1+1)*cmd|' /C calc'!A0")
     target = tmp_path / "export.csv"
-    result = runner.invoke(app, ["subscribers", "export", str(target), "--dir", str(newsroom.root)])
+    result = runner.invoke(
+        app, ["subscribers", "export", str(target), "--suppressed", "--dir", str(newsroom.root)]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
     for row in rows[1:]:

@@ -103,11 +103,11 @@ def test_list_export_and_remove(newsroom_dir: Path, tmp_path: Path) -> None:
             "manual",
         ],
     )
-    listed = runner.invoke(app, ["subscribers", "list", "--dir", str(newsroom_dir)])
+    listed = runner.invoke(app, ["subscribers", "list", "--suppressed", "--dir", str(newsroom_dir)])
     assert "2 suppressed (manual 2)" in listed.output
     target = tmp_path / "out.csv"
     exported = runner.invoke(
-        app, ["subscribers", "export", str(target), "--dir", str(newsroom_dir)]
+        app, ["subscribers", "export", str(target), "--suppressed", "--dir", str(newsroom_dir)]
     )
     assert exported.exit_code == 0, exported.output
     rows = list(csv.DictReader(target.open()))
@@ -117,7 +117,7 @@ def test_list_export_and_remove(newsroom_dir: Path, tmp_path: Path) -> None:
         app,
         [
             "subscribers",
-            "remove",
+            "unsuppress",
             "KIM@example.org",
             "nobody@example.org",
             "--yes",

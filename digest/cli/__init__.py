@@ -10,7 +10,19 @@ from __future__ import annotations
 import re
 import sys
 
-from digest.cli import archive, edition, history, send, start, status, subscribers, theme
+from digest.cli import (
+    archive,
+    bounces,
+    edition,
+    history,
+    send,
+    serve,
+    start,
+    stats,
+    status,
+    subscribers,
+    theme,
+)
 from digest.cli.app import app, show_error
 from digest.cli.helptext import COMMAND_ORDER
 from digest.errors import DigestError, ExitCode, describe_os_error
@@ -20,11 +32,14 @@ VERBOSE_FLAG = re.compile(r"^(?:--verbose|-v+)$")
 
 del (
     archive,
+    bounces,
     edition,
     history,
     send,
+    serve,
     start,
     status,
+    stats,
     subscribers,
     theme,
 )  # imported for their @app.command registrations

@@ -346,7 +346,7 @@ def _print_summary(summary: SendSummary, edition: Path) -> None:
         )
         typer.echo(
             f"  earlier runs: {summary.skipped:,} sent, {summary.failed_earlier:,} failed; "
-            f"suppressed {summary.suppressed:,} (unsubscribed or bounced); "
+            f"suppressed {summary.suppressed:,} (unsubscribed, bounced or paused); "
             f"re-sent unconfirmed {summary.resent:,}; not re-sent "
             f"{summary.unknown_skipped + summary.unknown_given_up:,}; pending {summary.pending:,}"
         )

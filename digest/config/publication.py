@@ -6,10 +6,11 @@ import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from digest.config.access import FetchConfig, SourcesConfig
 from digest.config.oneline import check_one_line
+from digest.config.readers import Clicks, Readers
 from digest.summarize import DEFAULT_METHOD, available_methods
 
 PUBLICATION_FILE = "digest.toml"
@@ -89,8 +90,22 @@ class Brand(StrictModel):
         return check_web_url(value)
 
 
+# Links name nobody: a placeholder that would put the reader's address in them is refused.
+ADDRESS_PLACEHOLDER = "{email}"
+
+
+def no_address(value: str | None) -> str | None:
+    """Refuse `{email}`: every link and header would carry the reader's address in clear."""
+    if value is not None and ADDRESS_PLACEHOLDER in value:
+        raise ValueError(
+            "must not hold {email}: it would put the reader's address in every link; "
+            "{token} alone identifies the reader (it is opaque)"
+        )
+    return value
+
+
 class Unsubscribe(StrictModel):
-    """Where readers leave the list; `{token}` and `{email}` are filled per recipient."""
+    """Where readers leave the list; `{token}` (opaque, names nobody) is filled per recipient."""
 
     url: str | None = None
     mailto: str | None = None
@@ -99,7 +114,12 @@ class Unsubscribe(StrictModel):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        return check_web_url(value)
+        return no_address(check_web_url(value))
+
+    @field_validator("mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        return no_address(value)
 
 
 class Delivery(StrictModel):
@@ -123,6 +143,9 @@ class Delivery(StrictModel):
     command_env: list[str] = []
     # Put before the subject of a `digest send --test` message, with a space ("" for none).
     test_subject_prefix: str = "[TEST]"
+    # `list = ...`: what `digest send EDITION` mails without --to: "subscribers" (the store)
+    # or a list file (relative to digest.toml).
+    recipients: str | None = Field(default=None, alias="list")
     # A list send needs `digest approve` of exactly what goes out (subject, HTML, text, list).
     require_approval: bool = False
     # ... by someone other than the sender (implies require_approval).
@@ -258,6 +281,8 @@ class Publication(StrictModel):
     delivery: Delivery = Delivery()
     archive: Archive = Archive()
     bounces: Bounces = Bounces()
+    readers: Readers = Readers()
+    clicks: Clicks = Clicks()
     fetch: FetchConfig = FetchConfig()
     sources: SourcesConfig = SourcesConfig()
 
@@ -335,6 +360,15 @@ class Publication(StrictModel):
                     f"{sorted(wanted) or 'none'} (it has {sorted(given) or 'none'})"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _clicks_need_readers(self) -> Publication:
+        if self.clicks.enabled and not self.readers.url:
+            raise ValueError(
+                "[clicks] enabled = true needs [readers] url: the public address of "
+                "`digest serve`, where click links lead"
+            )
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

@@ -7,13 +7,12 @@ reader's link with the publication's secret.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from digest.config import Publication
-from digest.delivery.tokens import make_token
+from digest.delivery.tokens import Purpose, token_key
 from digest.mail.personal import (
     DEFAULT_MARKERS,
     UNSUBSCRIBE_KEY,
@@ -24,6 +23,7 @@ from digest.mail.personal import (
     fill_link,
     list_id_for,
     merge_marker,
+    preferences_link,
     prepare_message,
 )
 from digest.mail.tags import tag_key
@@ -56,7 +56,7 @@ def read_secret(env_name: str, environ: Mapping[str, str]) -> bytes:
         raise PersonalizeError(
             f"the environment variable {env_name} {state}; it holds the secret that signs "
             "unsubscribe links and bounce tags (set it to a long random string, the same "
-            "for send, serve-unsubscribe and bounces import)"
+            "for send, serve and bounces import)"
         )
     return value.encode("utf-8")
 
@@ -73,12 +73,14 @@ def prepare(
     available_fields: Iterable[str] = (),
     markers: Markers = DEFAULT_MARKERS,
     replies_to: str | None = None,
+    issued: float | None = None,
 ) -> Personalizer:
-    """Build the message once for a send; each reader's link and tag are signed with `secret`.
+    """Build the message once for a send; each reader's links and tag are signed with `secret`.
 
-    `replies_to`: the edition whose copy each message answers (a correction notice).
+    `replies_to`: the edition whose copy each message answers (a correction notice). Every
+    token of one send is issued at one moment (`issued`, the message's Date by default), so a
+    message rendered twice carries the same links.
     """
-    sign = functools.partial(make_token, secret, list_id_for(publication))
     return prepare_message(
         publication,
         edition_key=edition_key,
@@ -86,9 +88,20 @@ def prepare(
         text=text,
         html=html,
         date=date,
-        sign=sign,
+        sign=reader_signer(secret, publication, date.timestamp() if issued is None else issued),
         markers=markers,
         available_fields=available_fields,
         tag_key=tag_key(secret),
         replies_to=replies_to,
+        preferences_template=preferences_link(publication),
     )
+
+
+def reader_signer(secret: bytes, publication: Publication, issued: float) -> Callable[[str], str]:
+    """address -> the reader's opaque token (unsubscribe and preference links)."""
+    key = token_key(secret, list_id_for(publication))
+
+    def sign(address: str) -> str:
+        return key.make(Purpose.READER, address, issued=issued)
+
+    return sign

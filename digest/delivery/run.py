@@ -16,7 +16,9 @@ from digest.delivery.approval import check_approval, name_of
 from digest.delivery.guard import check_journal, check_journal_file, recorded
 from digest.delivery.journal import Journal
 from digest.delivery.options import Progress, SendOptions, SendSummary
+from digest.delivery.personalize import read_secret
 from digest.delivery.plan import Outlook, outlook
+from digest.delivery.readers import prepare_readers
 from digest.delivery.recipient_list import (
     ListCheck,
     RecipientList,
@@ -28,11 +30,13 @@ from digest.delivery.recipients import Recipient, check_address
 from digest.delivery.redact import credential_forms
 from digest.delivery.send import send_edition
 from digest.delivery.sent import record_delivery, say_history
+from digest.delivery.subscriber_list import SubscriberList, names_the_store
 from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.delivery.transports import Transport
 from digest.errors import DigestError, ExitCode
 from digest.history.schedule import local, only_embargoes
 from digest.history.sends import SendRecord
+from digest.mail.clicks import PREVIEW_CLICK_KEY, click_key
 from digest.mail.findings import Finding
 from digest.mail.headers import clean_subject
 
@@ -105,10 +109,9 @@ def _send(
     from digest.config import load_edition
     from digest.delivery.transports import create_transport
 
-    if (request.recipients_csv is None) == (request.test_address is None):
-        raise DigestError("give exactly one of --to LIST.csv or --test ADDRESS")
     loaded = load_edition(request.edition_path)
     publication = loaded.publication
+    target = _list_target(request, publication.delivery.recipients, loaded.root)
     delivery = publication.delivery.model_copy(update=request.delivery_overrides)
     transport_name = request.transport or delivery.transport
     test = _test_recipient(request.test_address) if request.test_address is not None else None
@@ -126,6 +129,7 @@ def _send(
         summary = _send_built(
             request,
             loaded,
+            target,
             delivery,
             transport_name,
             opened,
@@ -150,6 +154,7 @@ def _send(
 def _send_built(
     request: SendRequest,
     loaded: LoadedEdition,
+    target: Path | None,
     delivery: Delivery,
     transport_name: str,
     opened: Transport | None,
@@ -161,13 +166,19 @@ def _send_built(
     moment: datetime | None,
     release: Release | None,
 ) -> SendSummary:
-    """Build and check the edition, check the list, confirm, then (when released) send."""
+    """Build and check the edition, check the list (`target`: a file, the store, or None for
+    a test), confirm, then (when released) send."""
     from digest.build import build_with_saved_cache
     from digest.delivery.journal import default_journal_path
     from digest.delivery.transports import create_transport
 
     publication = loaded.publication
-    built = build_with_saved_cache(loaded, at=moment)
+    # Click links are signed with the secret's key, so the send's copy is built with it.
+    clicks = publication.clicks.enabled
+    secret = read_secret(publication.unsubscribe.secret_env, environ) if clicks else None
+    built = build_with_saved_cache(
+        loaded, at=moment, click_key=click_key(secret) if secret else PREVIEW_CLICK_KEY
+    )
     assert built.personal is not None
     _refuse_errors(built.findings, test=request.test_address is not None, warn=warn)
     say_history(built, warn)
@@ -197,9 +208,11 @@ def _send_built(
         if request.test_address is not None:
             recipients = [_test_recipient(request.test_address)]
         else:
-            assert request.recipients_csv is not None
-            listing = stack.enter_context(
-                load_recipients(request.recipients_csv, skip_invalid=request.skip_invalid)
+            assert target is not None
+            listing: RecipientList = stack.enter_context(
+                SubscriberList(loaded.root)
+                if names_the_store(target)
+                else load_recipients(target, skip_invalid=request.skip_invalid)
             )
             _report_list(listing.check, warn)
             recipients = listing
@@ -241,6 +254,12 @@ def _send_built(
         def connect() -> Transport:
             return create_transport(transport_name, delivery, loaded.root, environ)
 
+        if not request.options.dry_run:
+            # Before any message carries them: where click links lead; from which send on
+            # old-format (readable) tokens start to expire.
+            prepare_readers(
+                loaded.root, loaded.identity, built.personal.links, test=journal is None
+            )
         if journal is not None:  # a list send leaves a record in the history, without addresses
             stack.enter_context(
                 recorded(
@@ -313,6 +332,23 @@ def _open_for_test(transport: Transport, address: str) -> None:
         ) from None
 
 
+def _list_target(request: SendRequest, configured: str | None, root: Path) -> Path | None:
+    """The list a send mails: --to, else `[delivery] list` (relative to digest.toml); None for
+    --test. The word `subscribers` names the subscriber store."""
+    if request.test_address is not None:
+        if request.recipients_csv is not None:
+            raise DigestError("give one of --to LIST and --test ADDRESS, not both")
+        return None
+    if request.recipients_csv is not None:
+        return request.recipients_csv
+    if configured is None:
+        raise DigestError(
+            "give --to LIST.csv, --to subscribers (the subscriber store) or --test ADDRESS, "
+            'or set [delivery] list = "subscribers" in digest.toml'
+        )
+    return Path(configured) if names_the_store(configured) else root / configured
+
+
 def _test_recipient(address: str) -> Recipient:
     try:
         return Recipient(check_address(address))
@@ -352,7 +388,7 @@ def already_note(sent: int, suppressed: int, resend: int) -> str:
     if sent:
         parts.append(f"{sent:,} already sent")
     if suppressed:
-        parts.append(f"{suppressed:,} suppressed (unsubscribed or bounced)")
+        parts.append(f"{suppressed:,} suppressed (unsubscribed, bounced or paused)")
     if resend:
         parts.append(f"{resend:,} unconfirmed from an earlier run, sent once more")
     return f" ({'; '.join(parts)})" if parts else ""

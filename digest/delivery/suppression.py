@@ -1,5 +1,8 @@
 """The suppression list: addresses no send may mail (unsubscribed, hard bounce, complaint, manual).
 
+A send also skips readers who paused and readers erased from the subscriber store (whose hash
+is all that is left), both kept in the same file (`digest.store.subscribers`).
+
 One SQLite table in the publication's `.digest/` folder, created 0600. Every `digest send`
 checks its recipients against it in batches (one indexed query per batch, not per message);
 the unsubscribe endpoint, bounce import and `digest subscribers import-suppressions` add to it.
@@ -18,12 +21,13 @@ from types import TracebackType
 from digest.errors import ExitCode
 from digest.store import DamagedError, StoreError, open_database
 from digest.store.schemas import SUBSCRIBERS
+from digest.store.subscribers import erased_hash
 
 logger = logging.getLogger(__name__)
 
 SUPPRESSION_DIR = ".digest"
 SUPPRESSION_FILE = "subscribers.sqlite"
-# SQLite before 3.32 allows 999 parameters in one statement; stay under it.
+# SQLite before 3.32 allows 999 parameters in one statement; stay under it (one more for a time).
 QUERY_BATCH = 900
 
 
@@ -132,10 +136,12 @@ class SuppressionList:
             )
             return connection.total_changes - before
 
-    def suppressed(self, addresses: Sequence[str]) -> set[str]:
-        """Which of `addresses` (normalized) are suppressed; one query per QUERY_BATCH."""
+    def suppressed(self, addresses: Sequence[str], *, now: float | None = None) -> set[str]:
+        """Which of `addresses` (normalized) no send may mail now: suppressed, erased (only a
+        hash is left of them) or paused; a few indexed queries per QUERY_BATCH."""
         found: set[str] = set()
         normalized = [normalize_address(address) for address in addresses]
+        moment = time.time() if now is None else now
         for start in range(0, len(normalized), QUERY_BATCH):
             batch = normalized[start : start + QUERY_BATCH]
             marks = ",".join("?" * len(batch))
@@ -143,6 +149,30 @@ class SuppressionList:
                 f"SELECT address FROM suppressions WHERE address IN ({marks})", batch
             )
             found.update(address for (address,) in rows)
+            rows = self._db.read(
+                f"SELECT address FROM pauses WHERE until > ? AND address IN ({marks})",
+                [moment, *batch],
+            )
+            found.update(address for (address,) in rows)
+            by_hash = {erased_hash(address): address for address in batch}
+            rows = self._db.read(f"SELECT hash FROM erased WHERE hash IN ({marks})", list(by_hash))
+            found.update(by_hash[digest] for (digest,) in rows)
+        return found
+
+    def lookup(self, addresses: Sequence[str]) -> dict[str, Suppression]:
+        """The entries of those of `addresses` (normalized) that are suppressed."""
+        found: dict[str, Suppression] = {}
+        normalized = [normalize_address(address) for address in addresses]
+        for start in range(0, len(normalized), QUERY_BATCH):
+            batch = normalized[start : start + QUERY_BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.read(
+                "SELECT address, reason, created, source FROM suppressions "
+                f"WHERE address IN ({marks})",
+                batch,
+            )
+            for address, reason, created, source in rows:
+                found[address] = Suppression(address, Reason(reason), created, source)
         return found
 
     def get(self, address: str) -> Suppression | None:

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from digest.config.access import HostAllowList
 from digest.mail.findings import Finding
-from digest.mail.message import PLACEHOLDER_RECIPIENT
 from digest.mail.personal import PREVIEW_TOKEN, fill_link
 from digest.mail.where import Where
 from digest.models import Edition
@@ -103,7 +102,7 @@ def link_host_checks(
     unsubscribe = publication.unsubscribe.url
     yield from _configured_url(where, "unsubscribe.url", unsubscribe, allow)
     yield from _configured_url(where, "archive_url", publication.archive_url, allow)
-    filled = fill_link(unsubscribe, PREVIEW_TOKEN, PLACEHOLDER_RECIPIENT) if unsubscribe else ""
+    filled = fill_link(unsubscribe, PREVIEW_TOKEN) if unsubscribe else ""
     archive = publication.archive_url or ""
     seen: set[str] = set()
     for tag, url in urls:

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-from urllib.parse import quote
 
 from digest.config import Publication
 from digest.errors import DigestError, ExitCode
@@ -45,6 +44,7 @@ DEFAULT_NONCE = "personal-link"
 NONCE_HEX_CHARS = 20
 FIELD_NAME = r"[a-z][a-z0-9_]*"
 UNSUBSCRIBE_KEY = "unsubscribe_url"
+PREFERENCES_KEY = "preferences_url"
 _LIST_LABEL = re.compile(r"[^a-z0-9]+")
 _LIST_ID = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
@@ -100,6 +100,11 @@ class Markers:
         """Rendered in place of the personal unsubscribe link."""
         return f"https://unsubscribe.digest.invalid/{self.nonce}"
 
+    @property
+    def preferences_url(self) -> str:
+        """Rendered in place of the personal preference-page link."""
+        return f"https://preferences.digest.invalid/{self.nonce}"
+
     def merge(self, field: str) -> str:
         """Rendered in place of a merge field's value, e.g. the reader's name."""
         return f"[[digest-{self.nonce}:{field}]]"
@@ -119,9 +124,12 @@ def merge_marker(field: str) -> str:
     return DEFAULT_MARKERS.merge(field)
 
 
-def fill_link(template: str, token: str, address: str) -> str:
-    """An unsubscribe URL or mailto template with {token} and {email} filled in."""
-    return template.replace("{token}", token).replace("{email}", quote(address, safe="@"))
+def fill_link(template: str, token: str) -> str:
+    """An unsubscribe or preference URL (or mailto) template with its {token} filled in.
+
+    The token is opaque: no link carries the reader's address (config refuses `{email}`).
+    """
+    return template.replace("{token}", token)
 
 
 def list_id_for(publication: Publication) -> str:
@@ -136,6 +144,12 @@ def list_id_for(publication: Publication) -> str:
     ascii_name = unicodedata.normalize("NFKD", publication.name).encode("ascii", "ignore")
     label = _LIST_LABEL.sub("-", ascii_name.decode().lower()).strip("-") or "digest"
     return f"{label}.{domain}"
+
+
+def preferences_link(publication: Publication) -> str | None:
+    """The preference page's URL template, when `[readers] url` says where the server is."""
+    base = publication.readers.url
+    return f"{base}p/{{token}}" if base else None
 
 
 def preview_token(_address: str) -> str:
@@ -161,12 +175,19 @@ class Personalizer:
     sender: str = ""  # the From address: the envelope sender without [bounces] return_path
     return_path: str | None = None  # [bounces] return_path, may hold {tag}
     replies_to: str | None = None  # an edition whose copy each message answers (a correction)
+    preferences_template: str | None = None  # `[readers] url` + "p/{token}", when placed
 
-    def unsubscribe_url(self, recipient: Addressee) -> str:
+    def unsubscribe_url(self, recipient: Addressee, token: str | None = None) -> str:
         """The reader's personal https unsubscribe link ('' without [unsubscribe] url)."""
         if self.url_template is None:
             return ""
-        return fill_link(self.url_template, self.sign(recipient.email), recipient.email)
+        return fill_link(self.url_template, token or self.sign(recipient.email))
+
+    def preferences_url(self, recipient: Addressee, token: str | None = None) -> str:
+        """The reader's preference page ('' when the templates show none)."""
+        if self.preferences_template is None:
+            return ""
+        return fill_link(self.preferences_template, token or self.sign(recipient.email))
 
     def tag(self, recipient: Addressee) -> str:
         """The HMAC tag proving a report is about this reader's copy of this edition."""
@@ -191,13 +212,9 @@ class Personalizer:
 
     def render(self, recipient: Addressee) -> bytes:
         """The reader's complete message (CRLF), without rendering anything again."""
-        token = self.sign(recipient.email)
-        url = self.unsubscribe_url(recipient)
-        mailto = (
-            fill_link(self.mailto_template, token, recipient.email)
-            if self.mailto_template
-            else None
-        )
+        token = self.sign(recipient.email)  # one token: unsubscribe and preferences
+        url = self.unsubscribe_url(recipient, token)
+        mailto = fill_link(self.mailto_template, token) if self.mailto_template else None
         headers = PersonalHeaders(
             to=format_to(recipient.email, recipient.name),
             message_id=self.message_id(recipient),
@@ -206,16 +223,19 @@ class Personalizer:
         )
         values = {field: recipient.field(field) for field in self.merge_fields}
         values[UNSUBSCRIBE_KEY] = url
+        values[PREFERENCES_KEY] = self.preferences_url(recipient, token)
         return self.template.render(headers, values)
 
     def verify(self, data: bytes, recipient: Addressee) -> None:
-        """Parse strictly and check the personal link and merge values decoded intact."""
-        url = self.unsubscribe_url(recipient)
+        """Parse strictly and check the personal links and merge values decoded intact."""
+        token = self.sign(recipient.email)
+        url = self.unsubscribe_url(recipient, token)
+        links = [url, *filter(None, [self.preferences_url(recipient, token)])]
         message = verify_message(
             data,
             expect_to=recipient.email,
-            expect_in_text=[url, *(recipient.field(f) for f in self.text_fields)],
-            expect_in_html=[url, *(recipient.field(f) for f in self.html_fields)],
+            expect_in_text=[*links, *(recipient.field(f) for f in self.text_fields)],
+            expect_in_html=[*links, *(recipient.field(f) for f in self.html_fields)],
         )
         if url not in str(message.get("List-Unsubscribe", "")):
             raise PersonalizeError("the List-Unsubscribe header lost the personal link")
@@ -241,9 +261,12 @@ def prepare_message(
     require_unsubscribe: bool = True,
     tag_key: bytes = PREVIEW_TAG_KEY,
     replies_to: str | None = None,
+    preferences_template: str | None = None,
 ) -> Personalizer:
     """Build the message once for an edition, ready to personalize per reader.
 
+    `preferences_template` is the preference page's URL with `{token}` (see
+    `preferences_link`), filled where the templates placed `markers.preferences_url`.
     `available_fields` are the columns of the recipient list; None (a build) fills any merge
     field the templates use, empty where the sample reader has no value. A build passes
     `require_unsubscribe=False` so that a publication without [unsubscribe] still builds
@@ -278,6 +301,10 @@ def prepare_message(
     slots = {markers.merge(field): field for field in used}
     if settings.url and (markers.unsubscribe_url in text or markers.unsubscribe_url in html):
         slots[markers.unsubscribe_url] = UNSUBSCRIBE_KEY
+    if markers.preferences_url not in text and markers.preferences_url not in html:
+        preferences_template = None  # the templates show no preference link
+    if preferences_template is not None:
+        slots[markers.preferences_url] = PREFERENCES_KEY
     template = build_template(
         sender=publication.from_address,
         reply_to=publication.reply_to,
@@ -306,4 +333,5 @@ def prepare_message(
         sender=from_address.addr_spec,
         return_path=publication.bounces.return_path,
         replies_to=replies_to,
+        preferences_template=preferences_template,
     )

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from digest.cache import private_cache_folder
 from digest.config import Publication
 from digest.errors import RenderError
+from digest.mail.clicks import LinkPlan
 from digest.mail.errors import describe_template_error
 from digest.mail.i18n import (
     LOCALE_FOLDER,
@@ -326,10 +327,12 @@ def render(
     archive_url: str | None,
     markers: Markers | None = None,
     preferences_url: str | None = None,
+    links: LinkPlan | None = None,
 ) -> RenderedSource:
     """Render the MJML source and the plain-text part of one edition.
 
     `preferences_url` is the reader's preference page, linked from the footer when given.
+    `links` turns story links into click links and adds UTM parameters (`story_link()`).
     """
     overrides = tuple(sorted(publication.strings.items()))
     if overrides:
@@ -343,6 +346,10 @@ def render(
     def merge(field: str) -> str:
         """A merge field's marker, filled per reader at send time (e.g. merge("name"))."""
         return Markup(markers.merge(field)) if markers else ""
+
+    def story_link(url: object) -> str:
+        """A story's link as the email shows it: through /c/ when clicks count, else as is."""
+        return safe_url(links.href(str(url)) if links and url else url)
 
     light, dark = palettes(publication.brand)
     context = {
@@ -367,6 +374,8 @@ def render(
         "intro_html": intro_html(edition.intro) if edition.intro else "",
         "intro_text": intro_text(edition.intro) if edition.intro else "",
         "merge": merge,
+        "story_link": story_link,
+        "canary_url": links.canary_url if links else None,
         **_helpers(edition, publication),
     }
     try:

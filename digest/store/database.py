@@ -221,18 +221,34 @@ class Database:
             shared.lock.release()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, secure_delete: bool = False) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT on the shared connection, no other thread in between.
 
         When the block returns, the commit has returned: the change is on disk.
+        `secure_delete`: what the block deletes is overwritten with zeros (an erasure).
         """
         try:
-            with self._use() as connection, immediate(connection):
-                yield connection
+            with self._use() as connection:
+                connection.execute(f"PRAGMA secure_delete = {'ON' if secure_delete else 'OFF'}")
+                with immediate(connection):
+                    yield connection
         except sqlite3.Error as failure:
             raise self._error(
                 f"cannot write the {self.schema.title} {self.path}: {_describe(failure)}"
             ) from None
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file and empty it, so no page from before (an erased reader's)
+        stays in the WAL; a reader elsewhere may keep it from emptying, which is only noted."""
+        try:
+            with self._use() as connection:
+                busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as failure:
+            raise self._error(
+                f"cannot write the {self.schema.title} {self.path}: {_describe(failure)}"
+            ) from None
+        if busy:
+            logger.warning("%s: another process is reading; its WAL empties later", self.path)
 
     def read(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Every row of one query, fetched while no other thread uses the connection."""

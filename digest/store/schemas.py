@@ -36,7 +36,8 @@ JOURNAL = Schema(
     ),
 )
 
-# <publication>/.digest/subscribers.sqlite: who may not be mailed, and soft bounces counted.
+# <publication>/.digest/subscribers.sqlite: who may not be mailed, soft bounces counted, and
+# the publication's own readers (the subscriber store).
 SUBSCRIBERS = Schema(
     "suppression list",
     (
@@ -72,6 +73,85 @@ SUBSCRIBERS = Schema(
                     why TEXT NOT NULL,
                     created REAL NOT NULL,
                     PRIMARY KEY (report, address)
+                ) WITHOUT ROWID""",
+            ),
+        ),
+        Migration(
+            3,
+            "subscribers: readers, their status and its history; pauses; erased readers' hashes",
+            (
+                """CREATE TABLE IF NOT EXISTS subscribers (
+                    address TEXT PRIMARY KEY,
+                    name TEXT NOT NULL DEFAULT '',
+                    status TEXT NOT NULL,
+                    since REAL NOT NULL,
+                    how TEXT NOT NULL,
+                    created REAL NOT NULL,
+                    asked REAL NOT NULL DEFAULT 0,
+                    attributes TEXT NOT NULL DEFAULT '{}'
+                ) WITHOUT ROWID""",
+                "CREATE INDEX IF NOT EXISTS subscribers_by_status ON subscribers (status, address)",
+                """CREATE TABLE IF NOT EXISTS subscriber_events (
+                    address TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    status TEXT NOT NULL,
+                    how TEXT NOT NULL
+                )""",
+                "CREATE INDEX IF NOT EXISTS subscriber_events_by_address "
+                "ON subscriber_events (address, at)",
+                """CREATE TABLE IF NOT EXISTS pauses (
+                    address TEXT PRIMARY KEY,
+                    until REAL NOT NULL,
+                    created REAL NOT NULL
+                ) WITHOUT ROWID""",
+                """CREATE TABLE IF NOT EXISTS erased (
+                    hash TEXT PRIMARY KEY,
+                    created REAL NOT NULL
+                ) WITHOUT ROWID""",
+                """CREATE TABLE IF NOT EXISTS settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                ) WITHOUT ROWID""",
+            ),
+        ),
+    ),
+)
+
+# <publication>/.digest/clicks.sqlite: clicks per story link, never per reader. No address, no
+# token, no client address is ever written here: only what the editions' links are and counts.
+CLICKS = Schema(
+    "click counts",
+    (
+        Migration(
+            1,
+            "links each send registered, clicks per link, fetches not counted and why",
+            (
+                """CREATE TABLE IF NOT EXISTS editions (
+                    edition TEXT PRIMARY KEY,
+                    registered REAL NOT NULL,
+                    counting_since REAL
+                ) WITHOUT ROWID""",
+                """CREATE TABLE IF NOT EXISTS links (
+                    edition TEXT NOT NULL,
+                    story INTEGER NOT NULL,
+                    link TEXT NOT NULL,
+                    section TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    PRIMARY KEY (edition, story, link)
+                ) WITHOUT ROWID""",
+                """CREATE TABLE IF NOT EXISTS clicks (
+                    edition TEXT NOT NULL,
+                    story INTEGER NOT NULL,
+                    link TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (edition, story, link)
+                ) WITHOUT ROWID""",
+                """CREATE TABLE IF NOT EXISTS not_counted (
+                    edition TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (edition, reason)
                 ) WITHOUT ROWID""",
             ),
         ),

@@ -32,12 +32,16 @@ from digest.delivery.suppression import (
 )
 from digest.errors import DigestError, ExitCode
 from digest.mail.tags import tag_key
+from digest.store.subscribers import SubscriberStore
 from digest.subscribers.dsn import Failure, Kind, Report, read_report
 from digest.subscribers.mailboxes import read_messages
+from digest.subscribers.membership import STATUS_OF_REASON
 from digest.subscribers.publication import open_publication
 from digest.subscribers.verify import Doubtful, Proven, Verifier
 
 logger = logging.getLogger(__name__)
+
+BOUNCE_HOW = "bounce report"
 
 MAX_SOURCE_CHARS = 200
 # Why a message could not be read, as shown: enough to find it, never a whole traceback.
@@ -143,6 +147,7 @@ def _apply(
     if reason is not None:
         if not dry_run:
             suppressions.add(address, reason, source=_source(edition, failure), when=when)
+            _mark(suppressions.path, address, reason, when)
         return f"suppressed ({reason.value})"
     if dry_run:
         return "soft bounce (would be counted)"
@@ -151,8 +156,15 @@ def _apply(
     if streak >= soft_limit:
         source = f"{streak} soft bounces in a row; " + _source(edition, failure)
         suppressions.add(address, Reason.SOFT_BOUNCES, source=source, when=when)
+        _mark(suppressions.path, address, Reason.SOFT_BOUNCES, when)
         return f"suppressed ({streak} soft bounces in a row)"
     return f"soft bounce counted ({streak} of {soft_limit} in a row)"
+
+
+def _mark(path: Path, address: str, reason: Reason, when: float) -> None:
+    """A reader of the store takes the status the suppression says (bounced, complained)."""
+    with SubscriberStore(path) as store:
+        store.set_status(address, STATUS_OF_REASON[reason], BOUNCE_HOW, when=when)
 
 
 def _read_mailbox(

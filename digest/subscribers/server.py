@@ -1,4 +1,4 @@
-"""`digest serve-unsubscribe`: the endpoint under waitress, a pure-Python WSGI server.
+"""`digest serve` (and its old name `serve-unsubscribe`): the readers' server under waitress.
 
 Waitress runs a fixed pool of worker threads behind one event loop, so a flood of slow clients
 queues instead of spawning threads; idle connections are dropped, oversized requests refused
@@ -20,7 +20,7 @@ from waitress.server import BaseWSGIServer, create_server
 
 from digest.delivery.personalize import read_secret
 from digest.errors import DigestError, ExitCode
-from digest.subscribers.app import MAX_BODY_BYTES, UnsubscribeApp
+from digest.subscribers.app import MAX_BODY_BYTES, ReadersApp
 from digest.subscribers.publication import open_publication
 
 logger = logging.getLogger(__name__)
@@ -73,8 +73,26 @@ class DeadlineChannel(HTTPChannel):  # type: ignore[misc]
         return bool(super().readable())
 
 
-def make_server(app: UnsubscribeApp, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:
-    """A bound waitress server for `app` (port 0 picks a free one); call `.run()` to serve."""
+def make_server(
+    app: ReadersApp,
+    host: str,
+    port: int,
+    threads: int = DEFAULT_THREADS,
+    *,
+    trusted_proxy: str | None = None,
+) -> Any:
+    """A bound waitress server for `app` (port 0 picks a free one); call `.run()` to serve.
+
+    `trusted_proxy`: the reverse proxy's address, whose X-Forwarded-For (and -Proto) waitress
+    believes, so rate limits and click counting see each reader's own address.
+    """
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        proxy = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        }
     try:
         server = create_server(
             app,
@@ -89,6 +107,7 @@ def make_server(app: UnsubscribeApp, host: str, port: int, threads: int = DEFAUL
             expose_tracebacks=False,
             ident="digest",
             clear_untrusted_proxy_headers=True,
+            **proxy,
         )
     except OSError as error:
         raise DigestError(
@@ -103,24 +122,31 @@ def make_server(app: UnsubscribeApp, host: str, port: int, threads: int = DEFAUL
     return server
 
 
-def serve_unsubscribe(
+def serve(
     where: Path,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     *,
     threads: int = DEFAULT_THREADS,
+    trusted_proxy: str | None = None,
     environ: Mapping[str, str],
     ready: Callable[[str], None] = lambda url: None,
 ) -> None:
-    """Serve the publication's unsubscribe endpoint until interrupted (Ctrl-C)."""
+    """Serve the publication's readers' server until interrupted (Ctrl-C)."""
     folder = open_publication(where)
     secret = read_secret(folder.publication.unsubscribe.secret_env, environ)
-    app = UnsubscribeApp(folder.publication, folder.root, secret)
-    server = make_server(app, host, port, threads)
-    bound_host, bound_port = server.effective_host, server.effective_port
-    ready(f"http://{bound_host}:{bound_port}/")
-    logger.info("unsubscribe endpoint on %s:%s", bound_host, bound_port)
+    app = ReadersApp(folder.publication, folder.root, secret, environ=environ)
     try:
-        server.run()
+        server = make_server(app, host, port, threads, trusted_proxy=trusted_proxy)
+        bound_host, bound_port = server.effective_host, server.effective_port
+        ready(f"http://{bound_host}:{bound_port}/")
+        logger.info("readers' server on %s:%s", bound_host, bound_port)
+        try:
+            server.run()
+        finally:
+            server.close()
     finally:
-        server.close()
+        app.close()  # queued confirmations go out, held clicks are counted
+
+
+serve_unsubscribe = serve  # the command's old name
