@@ -21,7 +21,7 @@ from pathlib import Path
 from digest.cache import BuildCache, code_stamp, saved_build_cache
 from digest.config import LoadedEdition, Publication, load_edition
 from digest.edition.arrange import Selected, arrange
-from digest.edition.extras import issue_number, sponsors_of
+from digest.edition.extras import issue_number, placed_sponsors
 from digest.history.in_build import history_findings, origins_of, record_build, with_corrections
 from digest.history.memory import Origin
 from digest.history.records import kept_open
@@ -150,21 +150,6 @@ def summarize_articles(
             warnings.append(f"{item.key}: no text to summarize; set `summary` in the edition")
         selected.append(Selected(article=article, overrides=overrides, summary=summary))
     return selected, warnings
-
-
-def placed_sponsors(loaded: LoadedEdition, edition: Edition) -> tuple[Edition, list[str]]:
-    """Sponsors with their place checked: one naming no section of today goes after the lead."""
-    names = {section.name.casefold() for section in edition.sections} | {"lead"}
-    sponsors, warnings = [], []
-    for number, sponsor in enumerate(sponsors_of(loaded), 1):
-        if sponsor.after.casefold() not in names:
-            warnings.append(
-                f"sponsor[{number}]: after = {sponsor.after!r} names no section of this "
-                "edition; placed after the lead"
-            )
-            sponsor = replace(sponsor, after="lead")
-        sponsors.append(sponsor)
-    return replace(edition, sponsors=tuple(sponsors)), warnings
 
 
 def content_fingerprint(loaded: LoadedEdition, edition: Edition) -> str:

@@ -168,7 +168,7 @@ def test_verbose_shows_digest_stages_and_no_other_package(sample_copy: Path) -> 
 
 def test_without_a_terminal_a_question_exits_8_saying_pass_yes(newsroom: Newsroom) -> None:
     result = runner.invoke(
-        app, ["subscribers", "remove", "ann@example.org", "--dir", str(newsroom.root)]
+        app, ["subscribers", "unsuppress", "ann@example.org", "--dir", str(newsroom.root)]
     )
     assert result.exit_code == ExitCode.NEEDS_YES
     assert "pass --yes to take them off the list" in result.stderr

@@ -247,7 +247,8 @@ def _check_not_run(body: str) -> None:
     """A block that is not run still names only commands and options that exist."""
     targets = set(re.findall(r"^([\w-]+):", MAKEFILE.read_text(encoding="utf-8"), re.M))
     root = typer.main.get_command(app)
-    for raw in body.splitlines():
+    # A line ending in a backslash goes on in the next one, as in the shell.
+    for raw in body.replace("\\\n", " ").splitlines():
         line = COMMENT.sub("", raw).strip()
         if not line or line.startswith("#"):
             continue

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from digest.config import LoadedEdition
-from digest.models import Sponsor
+from digest.models import Edition, Sponsor
 
 # Edition files are named by their date (2024-11-22.toml, 2024-11-22-evening.toml).
 EDITION_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2}).*\.toml$")
@@ -50,3 +51,18 @@ def sponsors_of(loaded: LoadedEdition) -> tuple[Sponsor, ...]:
         )
         for entry in loaded.edition.sponsors
     )
+
+
+def placed_sponsors(loaded: LoadedEdition, edition: Edition) -> tuple[Edition, list[str]]:
+    """Sponsors with their place checked: one naming no section of today goes after the lead."""
+    names = {section.name.casefold() for section in edition.sections} | {"lead"}
+    sponsors, warnings = [], []
+    for number, sponsor in enumerate(sponsors_of(loaded), 1):
+        if sponsor.after.casefold() not in names:
+            warnings.append(
+                f"sponsor[{number}]: after = {sponsor.after!r} names no section of this "
+                "edition; placed after the lead"
+            )
+            sponsor = replace(sponsor, after="lead")
+        sponsors.append(sponsor)
+    return replace(edition, sponsors=tuple(sponsors)), warnings
