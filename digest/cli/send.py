@@ -61,7 +61,8 @@ def send(
         typer.Option(
             "--to",
             help="The recipient list: a CSV (comma, semicolon or tab; exports from Mailchimp, "
-            "Buttondown, listmonk and Substack work as they are) or one address per line.",
+            "Buttondown, listmonk, Substack and Ghost work as they are, and readers they mark "
+            "unsubscribed or blocked are not mailed) or one address per line.",
             show_default=False,
         ),
     ] = None,
@@ -177,6 +178,7 @@ def send(
         rate=rate,
         connections=connections,
         options=SendOptions(dry_run=dry_run, on_unknown=on_unknown),  # type: ignore[arg-type]
+        assume_yes=yes,
     )
     columns = (
         TextColumn("sending"),
@@ -242,6 +244,12 @@ def _print_summary(summary: SendSummary, edition: Path) -> None:
             f"suppressed {summary.suppressed:,} (unsubscribed or bounced); "
             f"re-sent unconfirmed {summary.resent:,}; not re-sent "
             f"{summary.unknown_skipped + summary.unknown_given_up:,}; pending {summary.pending:,}"
+        )
+    if summary.held:
+        hint = f"; keep them out of every send: {summary.suppress_command}"
+        typer.echo(
+            f"  not mailed: {summary.held:,} reader{'s' if summary.held != 1 else ''} the list "
+            "marks unsubscribed, bounced or blocked" + (hint if summary.suppress_command else "")
         )
     if summary.destination:
         typer.echo(f"  the {summary.transport} transport wrote to {summary.destination}")

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digest.delivery.journal import Journal
-from digest.delivery.options import Progress, SendOptions, SendSummary
+from digest.delivery.options import OnUnknown, Progress, SendOptions, SendSummary
 from digest.delivery.plan import Outlook, outlook
 from digest.delivery.recipient_list import (
+    BatchListener,
     ListCheck,
     RecipientList,
     describe_duplicates,
+    describe_held,
     describe_problems,
     load_recipients,
 )
@@ -42,6 +44,7 @@ class SendRequest:
     rate: float | None = None  # messages per second; None = [delivery] rate
     connections: int | None = None  # None = [delivery] connections
     options: SendOptions = SendOptions()
+    assume_yes: bool = False  # --yes: nothing is asked, so nothing is counted only to ask
 
 
 def send_edition_file(
@@ -101,11 +104,6 @@ def send_edition_file(
             recipients = [_test_recipient(request.test_address)]
         else:
             assert request.recipients_csv is not None
-            listing = stack.enter_context(
-                load_recipients(request.recipients_csv, skip_invalid=request.skip_invalid)
-            )
-            _report_list(listing.check, warn)
-            recipients = listing
             if not request.options.dry_run:
                 journal = stack.enter_context(
                     Journal(request.journal_path or default_journal_path(loaded.root))
@@ -114,10 +112,34 @@ def send_edition_file(
             suppressions = stack.enter_context(
                 SuppressionList(default_suppression_path(loaded.root))
             )
+            ahead = Outlook()
+            counter = None
             if not request.options.dry_run:
-                ahead = outlook(edition_key, listing, journal, suppressions, options.on_unknown)
+                counter = _outlook_counter(
+                    edition_key,
+                    journal,
+                    suppressions,
+                    options.on_unknown,
+                    ahead,
+                    ask=not request.assume_yes,
+                )
+            # One pass over the file: the check, the spool and the counts for the question.
+            listing = stack.enter_context(
+                load_recipients(
+                    request.recipients_csv,
+                    skip_invalid=request.skip_invalid,
+                    on_batch=counter,
+                    root=loaded.root,
+                )
+            )
+            _report_list(listing.check, warn)
+            recipients = listing
+            if counter is not None:
+                ahead.to_send = max(0, ahead.to_send - listing.check.withdrawn)
                 if ahead.to_send == 0:
-                    return _nothing_to_send(len(listing), ahead, subject, transport_name)
+                    nothing = _nothing_to_send(len(listing), ahead, subject, transport_name)
+                    return _with_held(nothing, listing)
+            if not request.options.dry_run and not request.assume_yes:
                 question = (
                     f"Send the {edition_key} edition to {ahead.to_send:,} recipient"
                     f"{'s' if ahead.to_send != 1 else ''} through {transport_name}"
@@ -153,6 +175,17 @@ def send_edition_file(
         )
     summary.subject, summary.transport = subject, transport_name
     summary.test_address = request.test_address
+    return _with_held(summary, recipients)
+
+
+def _with_held(
+    summary: SendSummary, recipients: Sequence[Recipient] | RecipientList
+) -> SendSummary:
+    """The summary, saying how many readers the list itself kept from mail (and the command
+    that suppresses them for good)."""
+    if isinstance(recipients, RecipientList):
+        summary.held = recipients.check.held_total
+        summary.suppress_command = recipients.check.suppress_command
     return summary
 
 
@@ -170,6 +203,45 @@ def _report_list(check: ListCheck, warn: Callable[[str], None]) -> None:
         warn(describe_problems(check, skipped=True))
     if check.duplicate_count:
         warn(describe_duplicates(check))
+    if check.held_total:
+        warn(describe_held(check))
+
+
+def _outlook_counter(
+    edition_key: str,
+    journal: Journal | None,
+    suppressions: SuppressionList,
+    on_unknown: OnUnknown,
+    into: Outlook,
+    *,
+    ask: bool,
+) -> BatchListener | None:
+    """What counts, batch by batch as the list is checked, what a send would do now.
+
+    On a first send nobody has an entry in the journal: a reader is to send unless suppressed,
+    and only a question needs that count (the send checks the suppression list anyway). Once
+    the journal knows the edition, `outlook` decides as `plan` will, so that a run with nothing
+    left to send says so before it connects anywhere.
+    """
+    if journal is not None and journal.has(edition_key):
+
+        def decide(addresses: list[str]) -> None:
+            counted = outlook(
+                edition_key, [Recipient(a) for a in addresses], journal, suppressions, on_unknown
+            )
+            for name in Outlook.__dataclass_fields__:
+                setattr(into, name, getattr(into, name) + getattr(counted, name))
+
+        return decide
+    if not ask:
+        return None
+
+    def count(addresses: list[str]) -> None:
+        blocked = len(suppressions.suppressed(addresses))
+        into.suppressed += blocked
+        into.to_send += len(addresses) - blocked
+
+    return count
 
 
 def _nothing_to_send(total: int, ahead: Outlook, subject: str, transport: str) -> SendSummary:
