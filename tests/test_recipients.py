@@ -13,7 +13,6 @@ from digest.config import Publication
 from digest.delivery.personalize import UNSUBSCRIBE_URL_MARKER, prepare
 from digest.delivery.recipient_list import (
     describe_duplicates,
-    describe_problems,
     load_recipients,
     parse_recipients,
 )
