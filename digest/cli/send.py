@@ -249,7 +249,7 @@ def _print_summary(summary: SendSummary, edition: Path) -> None:
         hint = f"; keep them out of every send: {summary.suppress_command}"
         typer.echo(
             f"  not mailed: {summary.held:,} reader{'s' if summary.held != 1 else ''} the list "
-            "marks unsubscribed, bounced or blocked" + (hint if summary.suppress_command else "")
+            "itself marks not to be mailed" + (hint if summary.suppress_command else "")
         )
     if summary.destination:
         typer.echo(f"  the {summary.transport} transport wrote to {summary.destination}")

@@ -237,7 +237,9 @@ def import_command(path: Path, root: Path | None = None) -> str:
     """`digest subscribers import-suppressions PATH [--dir ROOT]`, ready to paste."""
     command = f"digest subscribers import-suppressions {shlex.quote(str(path))}"
     if root is not None and root.resolve() != Path.cwd().resolve():
-        command += f" --dir {shlex.quote(os.path.relpath(root))}"
+        relative = os.path.relpath(root)
+        shown = root.resolve() if relative.startswith("..") else relative
+        command += f" --dir {shlex.quote(str(shown))}"
     return command
 
 

@@ -181,15 +181,15 @@ def _decode(raw: bytes, encoding: Encoding) -> tuple[str | None, str]:
     """One line's text, or None and why: UTF-8 first, then the file's legacy encoding."""
     try:
         return raw.decode(encoding.codec), ""
-    except UnicodeDecodeError as error:
-        position = error.start + 1
+    except UnicodeDecodeError:
+        pass
     try:
         return raw.decode(encoding.legacy), ""
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
         label = CODEC_LABELS.get(encoding.legacy, encoding.legacy)
         return None, (
-            f"bytes that are neither UTF-8 nor {label} (byte {position}, "
-            f"0x{raw[position - 1]:02X}); save the list as CSV UTF-8"
+            f"bytes that are neither UTF-8 nor {label} (byte {error.start + 1}, "
+            f"0x{raw[error.start]:02X}); save the list as CSV UTF-8"
         )
 
 
