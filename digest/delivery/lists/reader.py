@@ -170,8 +170,8 @@ class ListFile:
                 if text is None:
                     yield BadRow(number, problem)
                     continue
-                if not text or text.isspace():
-                    continue
+                if not text:
+                    continue  # (a line of spaces is a row of empty cells: `_row` skips it)
                 if '"' in text:
                     cells, again = self._quoted(number, text, source)
                     if isinstance(cells, BadRow):
