@@ -37,7 +37,7 @@ SECRET = "benchmark-secret-0123456789"
 CHILD_TIMEOUT = 600
 # The floor: what a plain Python pass over the same file costs (read, split, match, dedupe).
 BASELINE = """
-import csv, re, sys, time
+import csv, re, resource, sys, time
 started = time.perf_counter()
 pattern = re.compile(r"[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}")
 seen = set()
@@ -48,7 +48,8 @@ with open(sys.argv[1], newline="", encoding="utf-8") as stream:
         address = row[0].strip().lower()
         if pattern.fullmatch(address) and address not in seen:
             seen.add(address)
-print(f"{time.perf_counter() - started:.3f} {len(seen)}")
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(f"{time.perf_counter() - started:.3f} {len(seen)} {usage.ru_utime + usage.ru_stime:.3f}")
 """
 
 
@@ -82,8 +83,10 @@ def child(edition: Path, recipients: Path, assume_yes: bool) -> None:
 
     def progress(state: Progress) -> None:
         if state.sent >= 1:  # progress comes at most every 0.1 s: the figure may be that late
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"{time.perf_counter() - started:.2f} {peak:.1f}", flush=True)
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = usage.ru_utime + usage.ru_stime
+            print(f"{time.perf_counter() - started:.2f} {usage.ru_maxrss / 1024:.1f} {cpu:.2f}")
+            sys.stdout.flush()
             os._exit(0)  # the measurement is taken; the rest of the send is not the point
 
     send_edition_file(
@@ -108,8 +111,11 @@ def check_only(recipients: Path, rows: int) -> tuple[float, float]:
     return (checked - started) / rows * 1e6, (read - checked) / rows * 1e6
 
 
-def send_once(edition: Path, recipients: Path, assume_yes: bool) -> tuple[float, float, float]:
-    """(seconds from process start, seconds inside the send, peak MiB) to the first message."""
+def send_once(
+    edition: Path, recipients: Path, assume_yes: bool
+) -> tuple[float, float, float, float]:
+    """(seconds from process start, seconds inside the send, peak MiB, CPU seconds of the whole
+    process) to the first message."""
     command = [sys.executable, __file__, "--child", str(edition), str(recipients)]
     started = time.perf_counter()
     result = subprocess.run(
@@ -123,12 +129,12 @@ def send_once(edition: Path, recipients: Path, assume_yes: bool) -> tuple[float,
     wall = time.perf_counter() - started
     if result.returncode != 0 or not result.stdout.strip():
         raise SystemExit(f"the send failed:\n{result.stdout}\n{result.stderr}")
-    inside, peak = (float(value) for value in result.stdout.split())
-    return wall, inside, peak
+    inside, peak, cpu = (float(value) for value in result.stdout.split())
+    return wall, inside, peak, cpu
 
 
-def baseline_once(recipients: Path, rows: int) -> float:
-    """Seconds for the plain csv + regex + set pass, in a fresh process."""
+def baseline_once(recipients: Path, rows: int) -> tuple[float, float]:
+    """(seconds, CPU seconds of the whole process) for the plain csv + regex + set pass."""
     result = subprocess.run(
         [sys.executable, "-c", BASELINE, str(recipients)],
         capture_output=True,
@@ -136,9 +142,9 @@ def baseline_once(recipients: Path, rows: int) -> float:
         timeout=CHILD_TIMEOUT,
         check=True,
     )
-    seconds, found = result.stdout.split()
+    seconds, found, cpu = result.stdout.split()
     assert int(found) == rows
-    return float(seconds)
+    return float(seconds), float(cpu)
 
 
 def _row(label: str, value: str, bar: str = "") -> str:
@@ -154,12 +160,13 @@ def main() -> None:
     parser.add_argument("--yes", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child, assume_yes=args.yes)
+        edition, recipients = args.child
+        child(edition, recipients, args.yes)
         return
     if not sink.available():
         raise SystemExit("smtp-sink (Debian package postfix) is needed for this benchmark")
-    sends: dict[bool, list[tuple[float, float, float]]] = {False: [], True: []}
-    baselines: list[float] = []
+    sends: dict[bool, list[tuple[float, float, float, float]]] = {False: [], True: []}
+    baselines: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as folder_name, sink.smtp_sink(dump=False) as server:
         folder = Path(folder_name)
         recipients = folder / "list.csv"
@@ -171,7 +178,8 @@ def main() -> None:
             baselines.append(baseline_once(recipients, args.rows))
             for assume_yes in (False, True):
                 sends[assume_yes].append(send_once(edition, recipients, assume_yes))
-    base = statistics.median(baselines)
+    base = statistics.median(run[0] for run in baselines)
+    base_cpu = statistics.median(run[1] for run in baselines)
     print(
         f"{args.rows:,} rows ({size_mib:.0f} MiB, Mailchimp-style CSV), smtp-sink on 127.0.0.1; "
         f"medians of {args.runs} runs"
@@ -180,12 +188,14 @@ def main() -> None:
     print(_row("measure", "value", "bar"))
     print(f"|{'-' * 60}|{'-' * 16}|{'-' * 10}|")
     print(_row("plain csv + regex + set, seconds (the floor)", f"{base:.2f}"))
+    print(_row("plain csv + regex + set, CPU seconds", f"{base_cpu:.2f}"))
     verdicts = []
     for assume_yes, label in ((False, "asks first"), (True, "--yes")):
         runs = sends[assume_yes]
         wall = statistics.median(run[0] for run in runs)
         inside = statistics.median(run[1] for run in runs)
         peak = statistics.median(run[2] for run in runs)
+        cpu = statistics.median(run[3] for run in runs)
         print(
             _row(
                 f"digest send ({label}): s from process start to 1st message",
@@ -195,6 +205,8 @@ def main() -> None:
         )
         print(_row(f"digest send ({label}): s inside send_edition_file", f"{inside:.2f}"))
         print(_row(f"digest send ({label}): × the floor", f"{wall / base:.1f}"))
+        print(_row(f"digest send ({label}): CPU seconds to the 1st message", f"{cpu:.2f}"))
+        print(_row(f"digest send ({label}): CPU × the floor's CPU", f"{cpu / base_cpu:.1f}"))
         print(
             _row(
                 f"digest send ({label}): peak RSS to the 1st message, MiB",

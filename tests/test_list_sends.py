@@ -226,3 +226,15 @@ def test_the_question_counts_the_suppressed_in_the_lists_one_pass(tmp_path: Path
     assert "edition to 23 recipients through smtp" in result.output
     assert "(2 suppressed (unsubscribed or bounced))" in result.output
     assert "not sent: cancelled" in result.output
+
+
+def test_import_names_the_line_in_no_encoding_and_imports_every_other(tmp_path: Path) -> None:
+    data = (LISTS / "excel-unsubscribed-cp1252.csv").read_bytes()
+    broken = tmp_path / "unsubscribed.csv"
+    broken.write_bytes(data.replace("Dupré".encode("cp1252"), b"Dupr\x81", 1))
+    newsroom = make_newsroom(tmp_path / "news", 25)
+    output, code = suppress(newsroom, broken)
+    assert code == 0, output  # never exit 70 for a file's bytes
+    assert "added 24" in output and "skipped 1" in output
+    assert "skipped: line 8: bytes that are neither UTF-8 nor Windows-1252" in output
+    assert set(suppressed(newsroom)) == set(READERS) - {"ines.dupre@example.fr"}

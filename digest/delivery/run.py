@@ -201,6 +201,7 @@ def _test_recipient(address: str) -> Recipient:
 
 
 def _report_list(check: ListCheck, warn: Callable[[str], None]) -> None:
+    warn(f"{check.source}: {check.valid:,} recipients; read as {check.layout}")
     for note in check.notes:
         warn(f"{check.source}: {note}")
     if check.problem_count:
