@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from digest.delivery.lists import BadRow, ListFile, Status, open_list, parse_list
+from digest.delivery.lists import BadRow, ListFile, Row, Status, open_list, parse_list
 from digest.delivery.recipients import Recipient, RecipientsError, RowProblem
-from digest.delivery.spool import NewRow, Spool, SpoolFull
+from digest.delivery.spool import VALUE, Spool, SpoolFull
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,6 @@ MAX_LISTED_PROBLEMS = 50
 MAX_ROWS = 10_000_000
 # New rows handed on (to count what the send would do) as one batch.
 SPOOL_BATCH = 1_000
-# Merge values are joined with a character no accepted value can hold (controls are refused).
-VALUE_SEPARATOR = "\x1f"
 
 BatchListener = Callable[[list[str]], None]
 """Called with the addresses of each batch of new (not duplicate) rows, in file order."""
@@ -132,7 +130,7 @@ class RecipientList:
     def __iter__(self) -> Iterator[Recipient]:
         fields = self._field_names
         for line, email, name, values in self._spool.rows():  # withdrawn rows left out
-            merged = zip(fields, values.split(VALUE_SEPARATOR), strict=True) if fields else ()
+            merged = zip(fields, values.split(VALUE), strict=True) if fields else ()
             yield Recipient(email, name, tuple(merged), line)
 
     def close(self) -> None:
@@ -157,16 +155,15 @@ def scan(listing: ListFile, on_batch: BatchListener | None = None) -> RecipientL
     check.notes += listing.notes
     if listing.format.service:
         check.layout += f" ({listing.format.name})"
-    spool = Spool(listing.expected_rows)
+    spool = Spool(listing.expected_rows, announce=on_batch is not None)
 
     def announce() -> None:  # the outlook of a send that asks: counted as the list is read
         written = spool.take_written()
         if on_batch is not None and written:
             on_batch(written)
 
-    join = VALUE_SEPARATOR.join
     subscribed = Status.SUBSCRIBED
-    batch: list[NewRow] = []
+    batch: list[Row] = []
     held: dict[int, Held] = {}  # the batch's held rows, by their place in it
     kept = 0
 
@@ -174,10 +171,10 @@ def scan(listing: ListFile, on_batch: BatchListener | None = None) -> RecipientL
         nonlocal kept
         kept += len(batch) - len(held)
         for index, first in spool.add_many(batch):  # the rare rows that repeat an address
-            line, email, _, _, is_held = batch[index]
-            if is_held and first in spool.withdrawn:
+            line, email = batch[index][:2]
+            if index in held and first in spool.withdrawn:
                 continue  # a reader kept earlier, now held: counted as held, below
-            if is_held:
+            if index in held:
                 del held[index]
             else:
                 kept -= 1
@@ -193,20 +190,18 @@ def scan(listing: ListFile, on_batch: BatchListener | None = None) -> RecipientL
             if isinstance(row, BadRow):
                 check.add_problem(RowProblem(row.line, row.message))
                 continue
-            line, email, name, values, status, detail, _, problems = row
-            if problems:
-                for message in problems:
-                    check.add_problem(RowProblem(line, message))
+            if row.problems:
+                for message in row.problems:
+                    check.add_problem(RowProblem(row.line, message))
                 continue
-            if status is None or status is subscribed:
-                batch.append((line, email, name or None, join(values), False))
-            else:  # the list says not to mail this reader: spooled as held, never sent
-                held[len(batch)] = Held(line, email, status, detail)
-                batch.append((line, email, None, "", True))
+            status = row.status
+            if status is not None and status is not subscribed:  # spooled as held, never sent
+                held[len(batch)] = Held(row.line, row.email, status, row.detail)
+            batch.append(row)
             if len(batch) == SPOOL_BATCH:
                 spool_batch()
                 if kept + check.problem_count + check.held_total >= MAX_ROWS:
-                    check.add_problem(RowProblem(line, f"more than {MAX_ROWS:,} rows"))
+                    check.add_problem(RowProblem(row.line, f"more than {MAX_ROWS:,} rows"))
                     check.file_problem = True
                     break
         spool_batch()

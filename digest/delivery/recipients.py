@@ -112,7 +112,9 @@ def fast_address(text: str) -> str | None:
     if not 0 < at <= MAX_LOCAL_CHARS or len(text) > MAX_ADDRESS_CHARS:
         return None
     local = text[:at]
-    if not _LOCAL.fullmatch(local) or local[0] == "." or local[-1] == "." or ".." in local:
+    if not (local.isascii() and local.isalnum()) and (  # most local parts: letters and digits
+        not _LOCAL.fullmatch(local) or local[0] == "." or local[-1] == "." or ".." in local
+    ):
         return None  # (the character class holds no "@": a second one fails here too)
     domain = text[at + 1 :]
     try:

@@ -3,10 +3,10 @@
 Rows are appended to a private temporary file (deleted when it is closed), so the send reads
 exactly what was checked without holding the list in memory; appending a row costs 0.2 µs,
 where a SQLite spool costs 1.2 µs and one with a unique index 2-4 µs. Repeated addresses are
-found with an open-addressing table of 16-bit fingerprints and row numbers in two arrays
-(6 bytes a slot, 12 MB for a million rows; a set of their hashes alone takes 78 MB). A
-fingerprint that matches is confirmed against the spooled address (by chance about 20 times
-in a million rows), so two different addresses are never taken for one. Readers the list
+found with an open-addressing table of 32-bit fingerprints and row numbers packed in one
+array (8 bytes a slot, one memory access a probe; 16 MB for a million rows, where a set of
+their hashes alone takes 78 MB). A fingerprint that matches is confirmed against the spooled
+address, so two different addresses are never taken for one. Readers the list
 marks as not to be mailed are spooled too, so that no row of theirs anywhere is mailed.
 """
 
@@ -16,23 +16,28 @@ import itertools
 import os
 import tempfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+
+from digest.delivery.lists import Row, Status
 
 # The fingerprint table grows (doubles) past this share of its slots in use.
 MAX_LOAD = 0.7
 MIN_SLOTS = 1 << 12
-# The fingerprint is taken from the hash's top bits; the slot from its bottom ones.
-FINGERPRINT_SHIFT = 48
+# A slot holds (fingerprint << 32) | row number; 0 is an empty slot. The fingerprint is taken
+# from the hash's top bits, the slot from its bottom ones.
+FINGERPRINT_SHIFT = 32
+NUMBER_BITS = 32
+NUMBER_MASK = (1 << NUMBER_BITS) - 1
 READ_BLOCK_BYTES = 1 << 20
 # Row offsets are kept in 32 bits: a spool stops at 4 GiB of checked rows.
 MAX_SPOOL_BYTES = (1 << 32) - 1
-FIELD = "\x1e"  # between a spooled row's parts; no accepted address, name or value holds it
+# Between a spooled row's parts, and between its merge values: no accepted address, name or
+# value holds a control character.
+FIELD, VALUE = "\x1e", "\x1f"
 KEPT, HELD = "+", "-"
 
 SpooledRow = tuple[int, str, str | None, str]
-"""(line, address, name or None, merge values joined)."""
-NewRow = tuple[int, str, str | None, str, bool]
-"""A SpooledRow and whether it is held (marked by the list as not to be mailed)."""
+"""(line, address, name or None, merge values joined by VALUE)."""
 
 
 class SpoolFull(Exception):
@@ -54,11 +59,12 @@ def _parse(text: str) -> tuple[str, int, str, str, str]:
 class Spool:
     """A list's rows, unique by address (case-insensitively), in file order; close() deletes."""
 
-    def __init__(self, expected_rows: int = 0) -> None:
+    def __init__(self, expected_rows: int = 0, *, announce: bool = False) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self._pending: list[str] = []  # rows not yet written
         self._offsets = array("I")  # where each written row starts, by its number
         self._end = 0  # bytes written
+        self._announce = announce  # keep the kept addresses for `take_written`
         self._written: list[str] = []  # kept addresses written since `take_written` last ran
         self._count = 0  # rows spooled
         self.withdrawn: set[int] = set()  # lines kept, then held by a later row of theirs
@@ -66,30 +72,31 @@ class Spool:
 
     def _allocate(self, slots: int) -> None:
         self._mask = slots - 1
-        self._fingerprints = array("H", bytes(2 * slots))  # 0 = an empty slot
-        self._numbers = array("I", bytes(4 * slots))  # the spooled row in that slot
+        self._slots = array("Q", bytes(8 * slots))
         self._limit = int(slots * MAX_LOAD)
 
-    def add_many(self, rows: list[NewRow]) -> list[tuple[int, int]]:
+    def add_many(self, rows: Sequence[Row]) -> list[tuple[int, int]]:
         """Spool rows in order; returns (index in `rows`, earlier line) for each row whose
         address an earlier row has (nothing of it is spooled).
 
-        A held row (one the list marks as not to be mailed) is spooled to be found, never
-        sent, and withdraws an earlier kept row of its address (see `withdrawn`).
+        A held row (its status says not to mail it) is spooled to be found, never sent, and
+        withdraws an earlier kept row of its address (see `withdrawn`).
         """
         repeats: list[tuple[int, int]] = []
-        mask, fingerprints, numbers = self._mask, self._fingerprints, self._numbers
-        pending, written = self._pending, self._written
+        mask, slots = self._mask, self._slots
+        pending, written, announce = self._pending, self._written, self._announce
         count = self._count
-        for index, (line, email, name, fields, held) in enumerate(rows):
+        join, subscribed = VALUE.join, Status.SUBSCRIBED
+        for index, (line, email, name, values, status, _, _, _) in enumerate(rows):
+            held = status is not None and status is not subscribed
             key = email.lower()
             hashed = hash(key)
-            fingerprint = (hashed >> FINGERPRINT_SHIFT) & 0xFFFF or 1
+            fingerprint = ((hashed >> FINGERPRINT_SHIFT) & NUMBER_MASK or 1) << NUMBER_BITS
             slot = hashed & mask
-            while fingerprints[slot]:
-                if fingerprints[slot] == fingerprint:
+            while packed := slots[slot]:
+                if packed & ~NUMBER_MASK == fingerprint:
                     self._count = count
-                    first_kind, first, first_email, _, _ = self._row(numbers[slot])
+                    first_kind, first, first_email, _, _ = self._row(packed & NUMBER_MASK)
                     if first_email.lower() == key:
                         if held and first_kind == KEPT:
                             self.withdrawn.add(first)
@@ -97,17 +104,20 @@ class Spool:
                         break
                 slot = (slot + 1) & mask
             else:
-                fingerprints[slot] = fingerprint
-                numbers[slot] = count
-                kind = HELD if held else KEPT
-                pending.append(f"{kind}{line}{FIELD}{email}{FIELD}{name or ''}{FIELD}{fields}\n")
-                if not held:
-                    written.append(email)
+                slots[slot] = fingerprint | count
+                if held:
+                    pending.append(f"{HELD}{line}{FIELD}{email}{FIELD}{FIELD}\n")
+                else:
+                    pending.append(
+                        f"{KEPT}{line}{FIELD}{email}{FIELD}{name}{FIELD}{join(values)}\n"
+                    )
+                    if announce:
+                        written.append(email)
                 count += 1
                 if count > self._limit:
                     self._count = count
                     self._grow()
-                    mask, fingerprints, numbers = self._mask, self._fingerprints, self._numbers
+                    mask, slots = self._mask, self._slots
         self._count = count
         return repeats
 
@@ -124,14 +134,14 @@ class Spool:
         """Twice the slots; every spooled address is placed again."""
         self.write()
         self._allocate(2 * (self._mask + 1))
-        mask, fingerprints, numbers = self._mask, self._fingerprints, self._numbers
+        mask, slots = self._mask, self._slots
         for number, (_, _, email, _, _) in enumerate(self._all()):
             hashed = hash(email.lower())
             slot = hashed & mask
-            while fingerprints[slot]:
+            while slots[slot]:
                 slot = (slot + 1) & mask
-            fingerprints[slot] = (hashed >> FINGERPRINT_SHIFT) & 0xFFFF or 1
-            numbers[slot] = number
+            fingerprint = (hashed >> FINGERPRINT_SHIFT) & NUMBER_MASK or 1
+            slots[slot] = fingerprint << NUMBER_BITS | number
 
     def write(self) -> None:
         """Write the rows spooled since the last write."""
@@ -177,9 +187,9 @@ class Spool:
     def rows(self) -> Iterator[SpooledRow]:
         """The kept rows in file order (withdrawn and held ones left out)."""
         withdrawn = self.withdrawn
-        for kind, line, email, name, fields in self._all():
+        for kind, line, email, name, values in self._all():
             if kind == KEPT and line not in withdrawn:
-                yield line, email, name or None, fields
+                yield line, email, name or None, values
 
     def close(self) -> None:
         """Delete the spool."""

@@ -159,7 +159,10 @@ class ListFile:
         columns = self.columns
         count, email_at, date_at = columns.count, columns.email, columns.date
         name_at, first_at, last_at = columns.name, columns.first_name, columns.last_name
-        pick, one, strip, status_of = self._pick, self._one, str.strip, self._status
+        pick, one, status_of = self._pick, self._one, self._status
+        # A plain line's only blank is the space: beside no delimiter and at neither end, it
+        # pads no cell, and no cell needs stripping.
+        padded = (f" {delimiter}", f"{delimiter} ")
         file_said = self._file_said
         # Printable ASCII only (and the tab when it is the delimiter): such a line holds no
         # character a name or a merge value may not have.
@@ -188,23 +191,30 @@ class ListFile:
                         if tab_safe
                         else text.isascii() and text.isprintable()  # C loops; isascii: a flag
                     )
-                    if (
-                        plain
-                        and (len(cells) == count or (not count and len(cells) <= 2))
-                        and (email := fast_address(cells[email_at].strip())) is not None
-                    ):
+                    if plain and (len(cells) == count or (not count and len(cells) <= 2)):
+                        if (
+                            padded[0] in text
+                            or padded[1] in text
+                            or text[0] == " "
+                            or text[-1] == " "
+                        ):
+                            cells = [cell.strip() for cell in cells]  # (else no cell needs it)
+                        email = fast_address(cells[email_at])
+                    else:
+                        email = None
+                    if email is not None:
                         status, detail = status_of(cells, email) if status_of else file_said
-                        date = cells[date_at].strip() if date_at is not None else ""
+                        date = cells[date_at] if date_at is not None else ""
                         if name_at is not None:
-                            name = cells[name_at].strip() if name_at < len(cells) else ""
-                        else:  # `_name`, inlined: one call less per row
-                            first = cells[first_at].strip() if first_at is not None else ""
-                            last = cells[last_at].strip() if last_at is not None else ""
+                            name = cells[name_at] if name_at < len(cells) else ""
+                        else:  # `name_of`, inlined: one call less per row
+                            first = cells[first_at] if first_at is not None else ""
+                            last = cells[last_at] if last_at is not None else ""
                             name = f"{first} {last}" if first and last else first or last
                         if pick is not None:  # `_values`, inlined
-                            values = tuple(map(strip, pick(cells)))
+                            values = pick(cells)
                         else:
-                            values = (cells[one].strip(),) if one is not None else ()
+                            values = (cells[one],) if one is not None else ()
                         yield new(
                             Row,
                             (
