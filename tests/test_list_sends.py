@@ -238,3 +238,34 @@ def test_import_names_the_line_in_no_encoding_and_imports_every_other(tmp_path: 
     assert "added 24" in output and "skipped 1" in output
     assert "skipped: line 8: bytes that are neither UTF-8 nor Windows-1252" in output
     assert set(suppressed(newsroom)) == set(READERS) - {"ines.dupre@example.fr"}
+
+
+@pytest.mark.parametrize("assume_yes", [False, True])
+def test_yes_skips_the_counts_only_a_question_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, assume_yes: bool
+) -> None:
+    from digest.delivery.run import SendRequest, send_edition_file
+
+    asked: list[str] = []
+    counted: list[int] = []
+    real_counts = SuppressionList.counts
+
+    def counts(self: SuppressionList) -> dict[Reason, int]:
+        counted.append(1)
+        return real_counts(self)
+
+    monkeypatch.setattr(SuppressionList, "counts", counts)
+    handler = FaultHandler()
+    with smtp_server(handler) as server:
+        newsroom = make_newsroom(tmp_path / "news", server.port)
+        summary = send_edition_file(
+            SendRequest(
+                edition_path=newsroom.edition("2024-11-22"),
+                recipients_csv=LISTS / "excel-subscribed-utf8-bom.csv",
+                assume_yes=assume_yes,
+            ),
+            confirm=lambda question: asked.append(question) or True,
+            environ=ENV,
+        )
+    assert summary.sent == 25 and len(handler.received) == 25
+    assert (asked, counted) == (([], []) if assume_yes else ([asked[0]], [1]))
