@@ -32,8 +32,6 @@ REASON_BY_STATUS = {
     Status.COMPLAINED: Reason.COMPLAINT,
     Status.BLOCKLISTED: Reason.MANUAL,
 }
-# Rows kept word for word in the report of subscribed readers left alone.
-MAX_LISTED = 50
 
 
 class ExportFileError(ListFileError):
@@ -108,10 +106,12 @@ def iter_export(
             if isinstance(row, BadRow):
                 stats.skipped.append(RowProblem(row.line, row.message))
                 continue
-            if every_row or row.status is None:
-                reason: Reason | None = default_reason
+            dated = row.status is None or row.status.suppressed  # the date is its status's
+            reason: Reason | None
+            if dated:
+                reason = default_reason if row.status is None else REASON_BY_STATUS[row.status]
             else:
-                reason = REASON_BY_STATUS.get(row.status)
+                reason = default_reason if every_row else None
             if reason is None:  # the export says this reader is subscribed (or unconfirmed)
                 stats.subscribed += 1
                 continue
@@ -122,7 +122,7 @@ def iter_export(
                 continue
             seen.add(key)
             created = now
-            if row.date:
+            if row.date and dated:
                 parsed = parse_date(row.date)
                 if parsed is None:
                     stats.notes.append(

@@ -19,12 +19,12 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Excel writes this first line to name the delimiter of a CSV it exports.
 EXCEL_SEPARATOR_HINT = re.compile(r"^sep=(.)$")
-# Spellings of the address column, best first: the first tier that matches wins, so a
-# Mailchimp export's `Email Address` is taken over its postal `Address` column.
+# Spellings of the address column, best first: the first tier that matches wins. (A bare
+# `Address` is a postal one in Mailchimp's export; a column of addresses under another name
+# is found by its first value.)
 EMAIL_HEADERS = (
     ("email",),
     ("emailaddress", "mail", "emailaddr", "subscriberemail", "mailaddress"),
-    ("address", "recipient", "to"),
 )
 NAME_HEADERS = ("name", "fullname", "displayname", "subscribername")
 FIRST_NAME_HEADERS = ("firstname", "fname", "givenname", "first")
