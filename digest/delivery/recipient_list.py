@@ -1,9 +1,9 @@
 """A whole recipient list: checked in one streaming pass, then handed to the send in file order.
 
 The check reads the file once through `lists` (the one reader of lists), counts every bad row,
-finds duplicates and writes the good rows to a private spool (a temporary SQLite database
-deleted when the list is closed), so memory does not grow with the list and the send reads
-exactly what was checked, even if the file changes meanwhile. Readers the list itself marks as
+finds duplicates and writes the good rows to a private spool (`spool`: a temporary file
+deleted when the list is closed, and 16 bytes of memory a row), so the send reads exactly what
+was checked, even if the file changes meanwhile. Readers the list itself marks as
 not to be mailed (listmonk `blocklisted`, Ghost and Substack unsubscribed flags...) are held
 back and named; an export of nothing but such readers (Mailchimp's unsubscribed or cleaned
 export) is refused. What else must see every row before the send (the counts a send shows

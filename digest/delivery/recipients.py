@@ -1,7 +1,7 @@
 """One recipient: the checks every row passes, the same ones the send applies to its headers.
 
-Reading list files (CSV dialects, export headers, plain lists) is `listfile`; checking a whole
-list and streaming it to the send is `recipient_list`.
+Reading list files (encodings, CSV dialects, export formats, plain lists) is `lists`; checking
+a whole list and streaming it to the send is `recipient_list`.
 """
 
 from __future__ import annotations
