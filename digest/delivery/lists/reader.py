@@ -162,7 +162,7 @@ class ListFile:
         pick, one, status_of = self._pick, self._one, self._status
         # A plain line's only blank is the space: beside no delimiter and at neither end, it
         # pads no cell, and no cell needs stripping.
-        padded = (f" {delimiter}", f"{delimiter} ")
+        space_before, space_after = f" {delimiter}", f"{delimiter} "
         file_said = self._file_said
         # Printable ASCII only (and the tab when it is the delimiter): such a line holds no
         # character a name or a merge value may not have.
@@ -191,10 +191,11 @@ class ListFile:
                         if tab_safe
                         else text.isascii() and text.isprintable()  # C loops; isascii: a flag
                     )
-                    if plain and (len(cells) == count or (not count and len(cells) <= 2)):
+                    width = len(cells)
+                    if plain and (width == count or (not count and width <= 2)):
                         if (
-                            padded[0] in text
-                            or padded[1] in text
+                            space_before in text
+                            or space_after in text
                             or text[0] == " "
                             or text[-1] == " "
                         ):
