@@ -13,7 +13,6 @@ from digest.config import Publication
 from digest.delivery.personalize import UNSUBSCRIBE_URL_MARKER, prepare
 from digest.delivery.recipient_list import (
     describe_duplicates,
-    describe_problems,
     load_recipients,
     parse_recipients,
 )
@@ -111,14 +110,22 @@ def test_bad_rows_are_each_named_by_line() -> None:
         "nel@example.org,Ann\x85Lee\n"
         "too@example.org,many,cells\n"
         ",No address\n"
-    ).encode() + b"latin@example.org,Ren\xe9\n"
+    ).encode() + b"latin@example.org,Ren\xe9\nnone@example.org,X\x81Y\n"
     with parse_recipients(text) as listing:
         messages = [str(problem) for problem in listing.check.problems]
-    assert [m.split(":")[0] for m in messages] == [f"line {n}" for n in range(3, 10)]
+        names = [recipient.name for recipient in listing]
+    assert [m.split(":")[0] for m in messages] == [f"line {n}" for n in (3, 4, 5, 6, 7, 8, 10)]
+    assert "is not an email address" in messages[0]
     assert "tab (U+0009)" in messages[1] and "To header" in messages[1]
     assert "U+202E" in messages[2] and "U+0085" in messages[3]
     assert "3 cells where the header has 2" in messages[4]
-    assert "no address" in messages[5] and "not UTF-8" in messages[6]
+    assert "no address" in messages[5]
+    # A Windows-1252 line in a UTF-8 file is read as such; bytes in neither are one bad line.
+    assert names == ["Ok", "René"]
+    assert messages[6] == (
+        "line 10: bytes that are neither UTF-8 nor Windows-1252 (byte 19, 0x81); "
+        "save the list as CSV UTF-8"
+    )
 
 
 def test_duplicates_are_reported_with_lines_and_sent_once() -> None:
@@ -131,12 +138,15 @@ def test_duplicates_are_reported_with_lines_and_sent_once() -> None:
 
 
 def test_header_problems_stop_the_list_and_say_how_to_fix() -> None:
-    with parse_recipients("name,city\nAnn,Paris\n") as listing:
-        assert listing.check.file_problem
-        assert "name it `email`" in str(listing.check.problems[0])
-        assert "--skip-invalid" not in describe_problems(listing.check)
-    with parse_recipients("Email,E-mail\na@example.org,b@example.org\n") as listing:
-        assert "several columns could hold the address" in str(listing.check.problems[0])
+    with pytest.raises(RecipientsError) as caught:
+        parse_recipients("name,city\nAnn,Paris\n")
+    assert "line 1: no column holds the addresses" in caught.value.message
+    assert (
+        "name it `email`" in caught.value.message and "--skip-invalid" not in caught.value.message
+    )
+    assert caught.value.exit_code == ExitCode.RECIPIENTS
+    with pytest.raises(RecipientsError, match="several columns could hold the address"):
+        parse_recipients("Email,E-mail\na@example.org,b@example.org\n")
     with parse_recipients("Correo,Nombre\nann@example.org,Ann\n") as listing:
         assert [r.email for r in listing] == ["ann@example.org"]
         assert "Correo" in listing.check.notes[0]
@@ -169,7 +179,7 @@ def test_internationalized_domain_is_sent_in_ascii() -> None:
 def test_a_line_too_long_is_a_bad_row_not_a_memory_problem() -> None:
     text = b"email,name\n" + b"x" * 200_000 + b"\nok@example.org,Ok\n"
     with parse_recipients(text) as listing:
-        assert [str(p) for p in listing.check.problems] == ["line 2: longer than 65,536 bytes"]
+        assert [str(p) for p in listing.check.problems] == ["line 2: longer than 65,536 characters"]
         assert len(listing) == 1
 
 

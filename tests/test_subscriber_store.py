@@ -58,6 +58,10 @@ EXPORTS = {
         "bd.new@example.org,2024-01-01,unactivated,,\n"
         "bd.spam@example.org,2024-01-01,spammy,,\n"
     ),
+    "digest-suppressed.csv": (
+        "email,reason,date,source\n"
+        "dg.spam@example.org,complaint,2024-03-01 08:00:00,bounces import\n"
+    ),
     "plain.txt": "pl.one@example.org\nnot an address\npl.two@example.org\npl.one@example.org\n",
 }
 EXPECTED = {
@@ -76,7 +80,9 @@ EXPECTED = {
     "bd.left@example.org": Status.UNSUBSCRIBED,
     "bd.bad@example.org": Status.BOUNCED,
     "bd.new@example.org": Status.PENDING,
-    "bd.spam@example.org": Status.COMPLAINED,
+    # Buttondown flags a likely spam sign-up "spammy": blocked, not a complaint of the reader.
+    "bd.spam@example.org": Status.UNSUBSCRIBED,
+    "dg.spam@example.org": Status.COMPLAINED,
     "pl.one@example.org": Status.CONFIRMED,
     "pl.two@example.org": Status.CONFIRMED,
 }
@@ -104,7 +110,7 @@ def test_every_export_format_imports_with_its_statuses(newsroom: Path, tmp_path:
     with SuppressionList(default_suppression_path(newsroom)) as suppressions:
         reasons = {entry.address: entry.reason for entry in suppressions.entries()}
     assert reasons["mc.bounced@example.org"] is Reason.HARD_BOUNCE
-    assert reasons["bd.spam@example.org"] is Reason.COMPLAINT
+    assert reasons["dg.spam@example.org"] is Reason.COMPLAINT
     assert reasons["gh.off@example.org"] is Reason.UNSUBSCRIBED
     assert "mc.one@example.org" not in reasons and "bd.new@example.org" not in reasons
     with SubscriberStore(default_suppression_path(newsroom)) as store:

@@ -41,9 +41,12 @@ def test_mailchimp_semicolon_export_with_bom_and_crlf(newsroom_dir: Path) -> Non
         app, ["subscribers", "import-suppressions", str(export), "--dir", str(newsroom_dir)]
     )
     assert result.exit_code == 0, result.output
-    assert "5 rows read (CSV separated by ';')" in result.output
+    assert (
+        "5 rows read (CSV, semicolon-separated, with a header row, UTF-8 with a byte-order mark "
+        "(Mailchimp unsubscribed export))"
+    ) in result.output
     assert "added 3" in result.output and "duplicates in the file 1" in result.output
-    assert "line 4: 'not an address' is not an email address" in result.output
+    assert "line 4: 'not an address' is not an email address (" in result.output
     assert "line 6: date 'yesterday' not understood" in result.output
     got = entries(newsroom_dir)
     assert got["ann@example.org"] == (Reason.UNSUBSCRIBED, "2024-11-20")
@@ -62,7 +65,7 @@ def test_tab_separated_with_reason_column_and_a_plain_list(newsroom_dir: Path) -
         ("yan@example.org", Reason.HARD_BOUNCE),
     ]
     plain = read_export(EXPORTS / "plain-list.txt", Reason.MANUAL, "test")
-    assert plain.layout == "one address per line"
+    assert plain.layout == "one address per line (no header row), UTF-8"
     assert [e.address for e in plain.entries] == ["kim@example.org", "lee@example.org"]
 
 
@@ -82,12 +85,20 @@ def test_a_file_without_an_address_column_says_which_columns_it_saw(
         app, ["subscribers", "import-suppressions", str(export), "--dir", str(newsroom_dir)]
     )
     assert result.exit_code == ExitCode.RECIPIENTS
-    assert "no column of addresses" in result.output and "'phone'" in result.output
+    assert "no column holds the addresses" in result.output and "'phone'" in result.output
     assert "Traceback" not in result.output
     missing = runner.invoke(
-        app, ["subscribers", "import-suppressions", str(tmp_path / "nope.csv"), "--dir", "."]
+        app,
+        [
+            "subscribers",
+            "import-suppressions",
+            str(tmp_path / "nope.csv"),
+            "--dir",
+            str(newsroom_dir),
+        ],
     )
-    assert missing.exit_code in (ExitCode.CONFIG,)
+    assert missing.exit_code == ExitCode.RECIPIENTS  # as `digest send --to nope.csv`
+    assert "nope.csv: file not found" in missing.output
 
 
 def test_list_export_and_remove(newsroom_dir: Path, tmp_path: Path) -> None:
@@ -138,14 +149,14 @@ def test_list_export_and_remove(newsroom_dir: Path, tmp_path: Path) -> None:
 def test_any_text_is_read_or_refused_with_a_message(lines: list[str]) -> None:
     import tempfile
 
-    from digest.subscribers.export_file import ExportFileError
+    from digest.delivery.lists import ListFileError
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "x.csv"
         path.write_text("\n".join(lines), encoding="utf-8")
         try:
             read = read_export(path, Reason.MANUAL, "fuzz")
-        except ExportFileError as error:
-            assert "no column of addresses" in str(error)
+        except ListFileError as error:
+            assert str(error).startswith(f"{path}: ")
             return
         assert all("@" in entry.address for entry in read.entries)

@@ -78,7 +78,8 @@ def send(
         typer.Option(
             "--to",
             help="The recipient list: a CSV (comma, semicolon or tab; exports from Mailchimp, "
-            "Buttondown, listmonk and Substack work as they are) or one address per line.",
+            "Buttondown, listmonk, Substack and Ghost work as they are, and readers they mark "
+            "unsubscribed or blocked are not mailed) or one address per line.",
             show_default=False,
         ),
     ] = None,
@@ -228,6 +229,7 @@ def send(
         options=SendOptions(dry_run=dry_run, on_unknown=on_unknown),  # type: ignore[arg-type]
         sender=sender,
         at=at,
+        assume_yes=yes,
     )
     columns = (
         TextColumn("sending"),
@@ -349,6 +351,12 @@ def _print_summary(summary: SendSummary, edition: Path) -> None:
             f"suppressed {summary.suppressed:,} (unsubscribed, bounced or paused); "
             f"re-sent unconfirmed {summary.resent:,}; not re-sent "
             f"{summary.unknown_skipped + summary.unknown_given_up:,}; pending {summary.pending:,}"
+        )
+    if held := summary.list_held:
+        hint = f"; keep them out of every send: {summary.suppress_command}"
+        typer.echo(
+            f"  not mailed: {held:,} reader{'s' if held != 1 else ''} the list "
+            "itself marks not to be mailed" + (hint if summary.suppress_command else "")
         )
     if summary.destination:
         typer.echo(f"  the {summary.transport} transport wrote to {summary.destination}")

@@ -299,7 +299,8 @@ def import_suppressions(
         Path,
         typer.Argument(
             help="A CSV (comma, semicolon or tab; a column named email or Email Address, "
-            "optional reason and date columns) or a plain list with one address per line.",
+            "optional reason or status and date columns; services' exports as they are) or a "
+            "plain list with one address per line.",
             show_default=False,
         ),
     ],
@@ -313,24 +314,36 @@ def import_suppressions(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Read and report; change nothing.")
     ] = False,
+    every_row: Annotated[
+        bool,
+        typer.Option(
+            "--every-row",
+            help="Suppress every address in the file, even readers it says are subscribed.",
+        ),
+    ] = False,
 ) -> None:
     """Add a newsroom system's export (unsubscribes, bounces) to the suppression list.
 
     Every later `digest send` skips these addresses. Addresses already on the list keep their
     first reason. Rows without a valid address are listed and skipped; duplicates are counted.
-    Mailchimp's unsubscribed and cleaned exports are recognised by their columns.
+    The file is read as `digest send --to` reads it; an export that says who is subscribed
+    (Mailchimp's three exports, listmonk, Ghost, Substack, Buttondown) gives only the readers
+    it marks unsubscribed, cleaned or blocklisted, with that reason.
     """
     from digest.subscribers.suppressions import import_suppressions as run
 
     chosen = _reason(reason)
     assert chosen is not None
-    result = run_reported(lambda: run(directory, export, chosen, dry_run=dry_run))
+    result = run_reported(
+        lambda: run(directory, export, chosen, dry_run=dry_run, every_row=every_row)
+    )
     read = result.file
     verb = "would add" if result.dry_run else "added"
+    left = f", subscribed readers left alone {read.subscribed}" if read.subscribed else ""
     typer.echo(
         f"{export}: {read.rows} rows read ({read.layout}); {verb} {result.added}, "
         f"already on the list {result.already}, duplicates in the file {read.duplicates}, "
-        f"skipped {len(read.skipped)}"
+        f"skipped {len(read.skipped)}{left}"
     )
     for label, problems in (("skipped", read.skipped), ("note", read.notes)):
         for problem in problems[:SHOWN_PROBLEMS]:

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from digest.build import archive_link, build_with_saved_cache
 from digest.config import LoadedEdition, load_edition
+from digest.delivery.ahead import already_note, nothing_to_send
 from digest.delivery.guard import check_journal, check_journal_file, recorded
 from digest.delivery.journal import Journal, State, default_journal_path
 from digest.delivery.options import Progress, SendOptions, SendSummary
 from digest.delivery.plan import outlook
 from digest.delivery.recipients import Recipient
 from digest.delivery.redact import credential_forms
-from digest.delivery.run import already_note, nothing_to_send
 from digest.delivery.send import send_edition
 from digest.delivery.suppression import SuppressionList, default_suppression_path
 from digest.errors import DigestError, ExitCode

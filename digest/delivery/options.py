@@ -77,6 +77,8 @@ class SendSummary:
     unknown_skipped: int = 0  # unknown from an earlier run, not re-sent (--on-unknown skip)
     unknown_given_up: int = 0  # unknown again after its one re-send: never sent again
     suppressed: int = 0  # on the suppression list (unsubscribed, bounced): never mailed
+    list_held: int = 0  # marked not to be mailed by the list itself (listmonk blocklisted, ...)
+    suppress_command: str = ""  # the command that adds those to the suppression list
     pending: int = 0  # not tried because the run stopped
     connections: int = 1  # connections the run used
     destination: str | None = None  # where the files transport wrote (a folder or an mbox)

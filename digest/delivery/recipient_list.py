@@ -1,51 +1,42 @@
 """A whole recipient list: checked in one streaming pass, then handed to the send in file order.
 
-The check reads the file once, validates every row, finds duplicates and writes the good rows
-to a private spool (a temporary SQLite database deleted when the list is closed), so memory
-does not grow with the list and the send reads exactly what was checked, even if the file
-changes meanwhile.
+The check reads the file once through `lists` (the one reader of lists), counts every bad row,
+finds duplicates and writes the good rows to a private spool (`spool`: a temporary file
+deleted when the list is closed, and 16 bytes of memory a row), so the send reads exactly what
+was checked, even if the file changes meanwhile. Readers the list itself marks as
+not to be mailed (listmonk `blocklisted`, Ghost and Substack unsubscribed flags...) are held
+back and named; an export of nothing but such readers (Mailchimp's unsubscribed or cleaned
+export) is refused. What else must see every row before the send (the counts a send shows
+before it asks) is handed each batch of new rows as the check goes: the list is read once.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-import sqlite3
-from collections.abc import Iterable, Iterator
+import os
+import shlex
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from digest.delivery.listfile import (
-    EXCEL_SEPARATOR_HINT,
-    HEADERLESS,
-    Columns,
-    Line,
-    map_columns,
-    read_lines,
-    sniff_delimiter,
-    split_row,
-)
-from digest.delivery.recipients import (
-    Recipient,
-    RecipientsError,
-    RowProblem,
-    check_address,
-    check_value,
-)
+from digest.delivery.lists import BadRow, ListFile, Row, Status, open_list, parse_list
+from digest.delivery.recipients import Recipient, RecipientsError, RowProblem
+from digest.delivery.spool import VALUE, Spool, SpoolFull
 
 logger = logging.getLogger(__name__)
 
-# How many bad rows and duplicates a report keeps word for word; the rest are counted.
+# How many bad rows, duplicates and held readers a report keeps word for word; the rest are
+# counted.
 MAX_LISTED_PROBLEMS = 50
 # Bounds a hostile or broken file; ten million readers is not a digest.
 MAX_ROWS = 10_000_000
-READ_BLOCK_BYTES = 1 << 20
-# The spool's page cache; the rest of it lives in a temporary file, not in memory.
-SPOOL_CACHE_KIB = 8_192
-FETCH_ROWS = 1_000
-# Merge values are joined with a character no accepted value can hold (controls are refused).
-VALUE_SEPARATOR = "\x1f"
+# New rows handed on (to count what the send would do) as one batch.
+SPOOL_BATCH = 1_000
+
+BatchListener = Callable[[list[str]], None]
+"""Called with the addresses of each batch of new (not duplicate) rows, in file order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,19 +51,36 @@ class Duplicate:
         return f"line {self.line} repeats line {self.first_line} ({self.address})"
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A reader the list marks as not to be mailed (unsubscribed, cleaned, blocklisted...)."""
+
+    line: int
+    address: str
+    status: Status
+    detail: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.address} ({self.detail or self.status.value})"
+
+
 @dataclass(slots=True)
 class ListCheck:
-    """What checking a list found: good rows, bad rows, duplicates, and notes on its layout."""
+    """What checking a list found: good rows, bad rows, duplicates, held readers, its layout."""
 
     source: str
     layout: str = ""
     valid: int = 0
     problems: list[RowProblem] = field(default_factory=list)  # the first MAX_LISTED_PROBLEMS
     problem_count: int = 0
-    file_problem: bool = False  # header or file unusable: no row can be sent
+    file_problem: bool = False  # the file is unusable past some point: no row can be sent
     duplicates: list[Duplicate] = field(default_factory=list)
     duplicate_count: int = 0
+    held: list[Held] = field(default_factory=list)
+    held_count: Counter[Status] = field(default_factory=Counter)
+    withdrawn: int = 0  # rows counted valid, then held because a later row of theirs said so
     notes: list[str] = field(default_factory=list)
+    suppress_command: str = ""  # the command that puts the held readers on the suppression list
 
     def add_problem(self, problem: RowProblem) -> None:
         """Count a bad row, keeping its words if the report has room."""
@@ -86,71 +94,48 @@ class ListCheck:
         if len(self.duplicates) < MAX_LISTED_PROBLEMS:
             self.duplicates.append(duplicate)
 
+    def add_held(self, held: Held) -> None:
+        """Count a reader the list says not to mail, keeping the row if the report has room."""
+        self.held_count[held.status] += 1
+        if len(self.held) < MAX_LISTED_PROBLEMS:
+            self.held.append(held)
 
-class _Spool:
-    """The checked rows in a private temporary SQLite database, unique by address."""
+    @property
+    def held_total(self) -> int:
+        """Readers not mailed because the list says so."""
+        return sum(self.held_count.values())
 
-    def __init__(self) -> None:
-        # "" = a private on-disk temporary database, deleted when the connection closes.
-        self.db = sqlite3.connect("", isolation_level=None)
-        self.db.execute(f"PRAGMA cache_size = -{SPOOL_CACHE_KIB}")
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute(
-            "CREATE TABLE rows (line INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, "
-            "email TEXT NOT NULL, name TEXT, fields TEXT NOT NULL)"
-        )
-        self.db.execute("BEGIN")
-
-    def add(self, recipient: Recipient) -> int | None:
-        """Keep a recipient; for an address already kept, return the line that has it."""
-        key = recipient.email.lower()
-        values = VALUE_SEPARATOR.join(value for _, value in recipient.fields)
-        cursor = self.db.execute(
-            "INSERT INTO rows VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-            (recipient.line, key, recipient.email, recipient.name, values),
-        )
-        if cursor.rowcount:
-            return None
-        row = self.db.execute("SELECT line FROM rows WHERE key = ?", (key,)).fetchone()
-        return int(row[0])
-
-    def finish(self) -> None:
-        """End the writing transaction."""
-        self.db.execute("COMMIT")
-
-    def rows(self, fields: tuple[str, ...]) -> Iterator[Recipient]:
-        """The kept recipients in file order, read a page at a time."""
-        cursor = self.db.execute("SELECT email, name, fields, line FROM rows ORDER BY line")
-        while batch := cursor.fetchmany(FETCH_ROWS):
-            for email, name, values, line in batch:
-                merged = zip(fields, values.split(VALUE_SEPARATOR), strict=True) if fields else ()
-                yield Recipient(email, name, tuple(merged), line)
+    @property
+    def suppressible(self) -> int:
+        """Of those, the ones that belong on the suppression list (not the unconfirmed)."""
+        return sum(count for status, count in self.held_count.items() if status.suppressed)
 
 
 class RecipientList:
     """The checked recipients, streamed in file order; a context manager (closes the spool)."""
 
-    def __init__(self, check: ListCheck, spool: _Spool, columns: Columns) -> None:
+    def __init__(self, check: ListCheck, spool: Spool, field_names: tuple[str, ...]) -> None:
         self.check = check
         self._spool = spool
-        self._columns = columns
+        self._field_names = field_names
 
     @property
     def fields(self) -> frozenset[str]:
         """Merge fields every recipient of this list has (email, name and the extra columns)."""
-        return frozenset(self._columns.field_names)
+        return frozenset({"email", "name", *self._field_names})
 
     def __len__(self) -> int:
         return self.check.valid
 
     def __iter__(self) -> Iterator[Recipient]:
-        extra = tuple(name for _, name in self._columns.fields)
-        return self._spool.rows(extra)
+        fields = self._field_names
+        for line, email, name, values in self._spool.rows():  # withdrawn rows left out
+            merged = zip(fields, values.split(VALUE), strict=True) if fields else ()
+            yield Recipient(email, name, tuple(merged), line)
 
     def close(self) -> None:
         """Delete the spool."""
-        self._spool.db.close()
+        self._spool.close()
 
     def __enter__(self) -> RecipientList:
         return self
@@ -164,177 +149,136 @@ class RecipientList:
         self.close()
 
 
-def _row(line: Line, columns: Columns, delimiter: str) -> Recipient | list[str] | None:
-    """One line as a recipient, the reasons it is bad, or None for a blank line."""
-    if line.text is None:
-        return [line.problem or "cannot be read"]
-    if not line.text.strip():
-        return None
+def scan(listing: ListFile, on_batch: BatchListener | None = None) -> RecipientList:
+    """Check every row of a list in one pass; the good, unique ones are spooled for the send."""
+    check = ListCheck(listing.source, f"{listing.layout}, {listing.encoding.label}")
+    check.notes += listing.notes
+    if listing.format.service:
+        check.layout += f" ({listing.format.name})"
+    spool = Spool(listing.expected_rows, announce=on_batch is not None)
+
+    def announce() -> None:  # the outlook of a send that asks: counted as the list is read
+        written = spool.take_written()
+        if on_batch is not None and written:
+            on_batch(written)
+
+    subscribed = Status.SUBSCRIBED
+    batch: list[Row] = []
+    held: dict[int, Held] = {}  # the batch's held rows, by their place in it
+    kept = 0
+
+    def spool_batch() -> None:
+        nonlocal kept
+        kept += len(batch) - len(held)
+        for index, first in spool.add_many(batch):  # the rare rows that repeat an address
+            line, email = batch[index][:2]
+            if index in held and first in spool.withdrawn:
+                continue  # a reader kept earlier, now held: counted as held, below
+            if index in held:
+                del held[index]
+            else:
+                kept -= 1
+            check.add_duplicate(Duplicate(line, first, email))
+        for row in held.values():
+            check.add_held(row)
+        batch.clear()
+        held.clear()
+        announce()
+
     try:
-        cells = split_row(line.text, delimiter)
-    except ValueError as error:
-        return [str(error)]
-    if columns.count == 0:
-        if len(cells) > 2:
-            return [
-                f"{len(cells)} cells; a list without a header row holds an address and "
-                "optionally a name per line (add a header row such as email,name,city)"
-            ]
-        cells = [*cells, ""]
-    elif len(cells) != columns.count:
-        if not any(cell.strip() for cell in cells):
-            return None  # a row of empty cells, as spreadsheets export
-        return [f"{len(cells)} cells where the header has {columns.count}"]
-    cell = cells[columns.email].strip()
-    problems: list[str] = []
-    address = ""
-    try:
-        address = check_address(cell)
-    except ValueError as error:
-        problems.append(f"email {cell!r}: {error}" if cell else "no address")
-    name = _name(cells, columns)
-    values = tuple((merge, cells[index].strip()) for index, merge in columns.fields)
-    for column, value in (("name", name), *values):
-        problem = check_value(column, value)
-        if problem:
-            problems.append(problem)
-    if problems:
-        return problems
-    return Recipient(address, name or None, values, line.number)
-
-
-def _name(cells: list[str], columns: Columns) -> str:
-    if columns.name is not None:
-        return cells[columns.name].strip()
-    parts = (columns.first_name, columns.last_name)
-    return " ".join(cells[i].strip() for i in parts if i is not None and cells[i].strip())
-
-
-def _header(lines: Iterator[Line], check: ListCheck) -> tuple[Columns, str, list[Line]] | None:
-    """Find the delimiter and columns; returns the lines read ahead that still need parsing."""
-    delimiter: str | None = None
-    for line in lines:
-        if line.text is None:
-            check.add_problem(RowProblem(line.number, f"the header row is {line.problem}"))
-            return None
-        hint = EXCEL_SEPARATOR_HINT.match(line.text.strip())
-        if hint and delimiter is None:
-            delimiter = hint.group(1)
-            continue
-        if line.text.strip():
-            break
-    else:
-        check.add_problem(RowProblem(1, "the file holds no rows"))
-        return None
-    delimiter = delimiter or sniff_delimiter(line.text)
-    try:
-        header = split_row(line.text, delimiter)
-    except ValueError as error:
-        check.add_problem(RowProblem(line.number, f"the header row is {error}"))
-        return None
-    if len(header) <= 2 and not line.text.startswith('"') and _is_address(header[0]):
-        check.layout = "one address per line (no header row)"
-        return HEADERLESS, delimiter, [line]
-    ahead = list(itertools.islice(lines, 1))
-    while ahead and ahead[-1].text is not None and not ahead[-1].text.strip():
-        ahead += itertools.islice(lines, 1)
-        if len(ahead) > MAX_LISTED_PROBLEMS:
-            break
-    first = ahead[-1] if ahead and ahead[-1].text else None
-    try:
-        first_row = split_row(first.text, delimiter) if first and first.text else None
-    except ValueError:
-        first_row = None
-    columns, notes, problems = map_columns(header, first_row)
-    check.notes += notes
-    for problem in problems:
-        check.add_problem(RowProblem(line.number, problem.message))
-    if columns is None:
-        return None
-    shown = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
-    check.layout = f"CSV, {shown}-separated, with a header row"
-    return columns, delimiter, ahead
-
-
-def _is_address(cell: str) -> bool:
-    try:
-        check_address(cell.strip())
-    except ValueError:
-        return False
-    return True
-
-
-def scan(blocks: Iterable[bytes], source: str) -> RecipientList:
-    """Check every row of a list; the good, unique ones are spooled for the send."""
-    check = ListCheck(source)
-    lines = read_lines(blocks)
-    spool = _Spool()
-    found = _header(lines, check)
-    if found is None:
-        check.file_problem = True
+        for row in listing:
+            if isinstance(row, BadRow):
+                check.add_problem(RowProblem(row.line, row.message))
+                continue
+            if row.problems:
+                for message in row.problems:
+                    check.add_problem(RowProblem(row.line, message))
+                continue
+            status = row.status
+            if status is not None and status is not subscribed:  # spooled as held, never sent
+                held[len(batch)] = Held(row.line, row.email, status, row.detail)
+            batch.append(row)
+            if len(batch) == SPOOL_BATCH:
+                spool_batch()
+                if kept + check.problem_count + check.held_total >= MAX_ROWS:
+                    check.add_problem(RowProblem(row.line, f"more than {MAX_ROWS:,} rows"))
+                    check.file_problem = True
+                    break
+        spool_batch()
         spool.finish()
-        return RecipientList(check, spool, HEADERLESS)
-    columns, delimiter, ahead = found
-    for line in itertools.chain(ahead, lines):
-        if check.valid + check.problem_count >= MAX_ROWS:
-            check.add_problem(RowProblem(line.number, f"more than {MAX_ROWS:,} rows"))
-            check.file_problem = True
-            break
-        row = _row(line, columns, delimiter)
-        if row is None:
-            continue
-        if isinstance(row, list):
-            for message in row:
-                check.add_problem(RowProblem(line.number, message))
-            continue
-        first = spool.add(row)
-        if first is None:
-            check.valid += 1
-        else:
-            check.add_duplicate(Duplicate(line.number, first, row.email))
-    spool.finish()
+    except BaseException:
+        spool.close()
+        raise
+    check.withdrawn = len(spool.withdrawn)
+    check.valid = kept - check.withdrawn
     logger.debug(
-        "%s: %d recipients, %d bad rows, %d duplicates",
-        source,
+        "%s: %d recipients, %d bad rows, %d duplicates, %d held",
+        listing.source,
         check.valid,
         check.problem_count,
         check.duplicate_count,
+        check.held_total,
     )
-    return RecipientList(check, spool, columns)
+    return RecipientList(check, spool, listing.field_names)
 
 
 def parse_recipients(text: str | bytes, source: str = "list") -> RecipientList:
     """Check a list held in memory (tests, stdin)."""
-    return scan([text.encode("utf-8") if isinstance(text, str) else text], source)
+    with parse_list(text, source) as listing:
+        return scan(listing)
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as stream:
-        while block := stream.read(READ_BLOCK_BYTES):
-            yield block
+def import_command(path: Path, root: Path | None = None) -> str:
+    """`digest subscribers import-suppressions PATH [--dir ROOT]`, ready to paste."""
+    command = f"digest subscribers import-suppressions {shlex.quote(str(path))}"
+    if root is not None and root.resolve() != Path.cwd().resolve():
+        relative = os.path.relpath(root)
+        shown = root.resolve() if relative.startswith("..") else relative
+        command += f" --dir {shlex.quote(str(shown))}"
+    return command
 
 
-def load_recipients(path: Path, *, skip_invalid: bool = False) -> RecipientList:
-    """Check a list file; RecipientsError unless it is clean (or skip_invalid can help)."""
+def load_recipients(
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    on_batch: BatchListener | None = None,
+    root: Path | None = None,
+) -> RecipientList:
+    """Check a list file; RecipientsError unless it is clean (or skip_invalid can help).
+
+    `root` is the publication's folder, named in the command that suppresses held readers.
+    """
+    command = import_command(path, root)
     try:
-        listing = scan(_blocks(path), str(path))
-    except FileNotFoundError:
-        raise RecipientsError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise RecipientsError(f"{path}: is a folder, not a list file") from None
-    except OSError as error:
-        raise RecipientsError(f"{path}: cannot be read: {error.strerror or error}") from None
-    except sqlite3.Error as error:  # the private spool: a full temporary folder, say
+        with open_list(path) as listing:
+            if listing.format.suppression_list:
+                raise RecipientsError(
+                    f"{path}: this is a list of addresses to suppress: import it with "
+                    f"`{command}` (it is a {listing.format.name}; a send takes the list of "
+                    "subscribed readers)"
+                )
+            result = scan(listing, on_batch)
+    except OSError as error:  # reading the list, or writing the spool (a full /tmp, say)
+        raise RecipientsError(f"{path}: cannot be checked: {error.strerror or error}") from None
+    except SpoolFull as error:
         raise RecipientsError(f"{path}: cannot check the list: {error}") from None
-    check = listing.check
+    check = result.check
+    check.suppress_command = command if check.suppressible else ""
     if check.problem_count and (check.file_problem or not skip_invalid or not check.valid):
-        listing.close()
+        result.close()
         duplicates = f"\n{describe_duplicates(check)}" if check.duplicate_count else ""
         raise RecipientsError(describe_problems(check) + duplicates)
     if not check.valid:
-        listing.close()
-        raise RecipientsError(f"{path}: no recipients")
-    return listing
+        result.close()
+        if check.suppress_command and check.suppressible == check.held_total:
+            raise RecipientsError(
+                f"{path}: no recipients: this is a list of addresses to suppress: import it "
+                f"with `{command}`\n{describe_held(check, hint=False)}"
+            )
+        held = f"\n{describe_held(check)}" if check.held_total else ""
+        raise RecipientsError(f"{path}: no recipients{held}")
+    return result
 
 
 def describe_problems(check: ListCheck, *, skipped: bool = False) -> str:
@@ -369,4 +313,22 @@ def describe_duplicates(check: ListCheck) -> str:
     lines += [f"  - {duplicate}" for duplicate in check.duplicates]
     if count > len(check.duplicates):
         lines.append(f"  - ... and {count - len(check.duplicates):,} more")
+    return "\n".join(lines)
+
+
+def held_summary(check: ListCheck) -> str:
+    """'3 readers are marked not to be mailed (2 blocklisted, 1 unsubscribed)', for one line."""
+    total = check.held_total
+    kinds = ", ".join(f"{count:,} {status.value}" for status, count in check.held_count.items())
+    return f"{total:,} reader{'s are' if total != 1 else ' is'} marked not to be mailed ({kinds})"
+
+
+def describe_held(check: ListCheck, *, hint: bool = True) -> str:
+    """The readers the list says not to mail (they are not mailed), and how to suppress them."""
+    lines = [f"{check.source}: {held_summary(check)}; they are not mailed:"]
+    lines += [f"  - {held}" for held in check.held]
+    if check.held_total > len(check.held):
+        lines.append(f"  - ... and {check.held_total - len(check.held):,} more")
+    if hint and check.suppress_command:
+        lines.append(f"Keep them out of every send: `{check.suppress_command}`")
     return "\n".join(lines)

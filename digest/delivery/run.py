@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from digest.config import Delivery, LoadedEdition
+from digest.delivery.ahead import OutlookCounter, already_note, connections_note, nothing_to_send
 from digest.delivery.approval import check_approval, name_of
 from digest.delivery.guard import check_journal, check_journal_file, recorded
 from digest.delivery.journal import Journal
@@ -23,15 +24,20 @@ from digest.delivery.recipient_list import (
     ListCheck,
     RecipientList,
     describe_duplicates,
+    describe_held,
     describe_problems,
     load_recipients,
 )
-from digest.delivery.recipients import Recipient, check_address
+from digest.delivery.recipients import Recipient
 from digest.delivery.redact import credential_forms
 from digest.delivery.send import send_edition
 from digest.delivery.sent import record_delivery, say_history
 from digest.delivery.subscriber_list import SubscriberList, names_the_store
-from digest.delivery.suppression import SuppressionList, default_suppression_path
+from digest.delivery.suppression import (
+    SuppressionList,
+    default_suppression_path,
+)
+from digest.delivery.targets import list_target, open_for_test, recipient_for_test
 from digest.delivery.transports import Transport
 from digest.errors import DigestError, ExitCode
 from digest.history.schedule import local, only_embargoes
@@ -60,6 +66,7 @@ class SendRequest:
     options: SendOptions = SendOptions()
     sender: str | None = None  # who is sending (`--as`; else DIGEST_APPROVER)
     at: str | None = None  # `--at`: when to start (a time on the edition's day, or ISO)
+    assume_yes: bool = False  # --yes: nothing is asked, so nothing is counted only to ask
 
 
 # Called once everything is checked and confirmed: True to send now, False to hold back.
@@ -111,10 +118,12 @@ def _send(
 
     loaded = load_edition(request.edition_path)
     publication = loaded.publication
-    target = _list_target(request, publication.delivery.recipients, loaded.root)
+    target = list_target(
+        request.recipients_csv, request.test_address, publication.delivery.recipients, loaded.root
+    )
     delivery = publication.delivery.model_copy(update=request.delivery_overrides)
     transport_name = request.transport or delivery.transport
-    test = _test_recipient(request.test_address) if request.test_address is not None else None
+    test = recipient_for_test(request.test_address) if request.test_address is not None else None
     # One transport now, so a configuration error shows before the build. A test send that
     # starts now also connects now: a relay that is down or misnamed is said at once, in one
     # sentence, not after a build and minutes of reconnecting (a list send can resume).
@@ -122,7 +131,7 @@ def _send(
     opened: Transport | None = None
     try:
         if test is not None and not request.options.dry_run and release is None:
-            _open_for_test(first, test.email)
+            open_for_test(first, test.email)
             opened = first
         else:
             first.close()
@@ -206,16 +215,9 @@ def _send_built(
         approver: str | None = None
         ahead = Outlook()
         if request.test_address is not None:
-            recipients = [_test_recipient(request.test_address)]
+            recipients = [recipient_for_test(request.test_address)]
         else:
             assert target is not None
-            listing: RecipientList = stack.enter_context(
-                SubscriberList(loaded.root)
-                if names_the_store(target)
-                else load_recipients(target, skip_invalid=request.skip_invalid)
-            )
-            _report_list(listing.check, warn)
-            recipients = listing
             if not request.options.dry_run:
                 journal_path = request.journal_path or default_journal_path(loaded.root)
                 record = check_journal_file(
@@ -227,11 +229,41 @@ def _send_built(
             suppressions = stack.enter_context(
                 SuppressionList(default_suppression_path(loaded.root))
             )
+            counter: OutlookCounter | None = None
             if not request.options.dry_run:
-                ahead = outlook(edition_key, listing, journal, suppressions, options.on_unknown)
+                counter = OutlookCounter(
+                    edition_key,
+                    journal,
+                    suppressions,
+                    options.on_unknown,
+                    ahead,
+                    ask=not request.assume_yes,
+                )
+            # One pass over a file: the check, the spool and the counts for the question.
+            listing: RecipientList = stack.enter_context(
+                SubscriberList(loaded.root)
+                if names_the_store(target)
+                else load_recipients(
+                    target,
+                    skip_invalid=request.skip_invalid,
+                    on_batch=counter,
+                    root=loaded.root,
+                )
+            )
+            _report_list(listing.check, warn)
+            recipients = listing
+            if counter is not None:
+                if isinstance(listing, SubscriberList) or listing.check.withdrawn:
+                    # The store is not read by batches; a withdrawn row was counted before a
+                    # later row of its address held it. Either way: count the list as sent.
+                    ahead = outlook(edition_key, listing, journal, suppressions, options.on_unknown)
+                elif not counter.counts:
+                    ahead.to_send = listing.check.valid  # --yes on a first send: not counted
                 if ahead.to_send == 0:
-                    return nothing_to_send(len(listing), ahead, subject, transport_name)
+                    nothing = nothing_to_send(len(listing), ahead, subject, transport_name)
+                    return _with_held(nothing, listing)
                 approver = check_approval(built, ahead.fingerprint, sender=sender)
+            if not request.options.dry_run and not request.assume_yes:
                 question = (
                     f"Send the {edition_key} edition to {ahead.to_send:,} recipient"
                     f"{'s' if ahead.to_send != 1 else ''} through {transport_name}"
@@ -289,6 +321,17 @@ def _send_built(
         )
     summary.subject, summary.transport = subject, transport_name
     summary.test_address = request.test_address
+    return _with_held(summary, recipients)
+
+
+def _with_held(
+    summary: SendSummary, recipients: Sequence[Recipient] | RecipientList
+) -> SendSummary:
+    """The summary, saying how many readers the list itself kept from mail (and the command
+    that suppresses them for good)."""
+    if isinstance(recipients, RecipientList):
+        summary.list_held = recipients.check.held_total
+        summary.suppress_command = recipients.check.suppress_command
     return summary
 
 
@@ -318,77 +361,14 @@ def _when(moment: datetime | None, tz: ZoneInfo) -> str:
     return f" at {local(moment, tz)}"
 
 
-def _open_for_test(transport: Transport, address: str) -> None:
-    """Connect for a test send, or say in one sentence why the relay cannot be reached."""
-    from digest.delivery.transports import TransportError
-
-    try:
-        transport.open()
-    except TransportError as error:
-        transport.close()
-        raise DigestError(
-            f"the test copy to {address} was not sent: {error.message}",
-            exit_code=ExitCode.DELIVERY,
-        ) from None
-
-
-def _list_target(request: SendRequest, configured: str | None, root: Path) -> Path | None:
-    """The list a send mails: --to, else `[delivery] list` (relative to digest.toml); None for
-    --test. The word `subscribers` names the subscriber store."""
-    if request.test_address is not None:
-        if request.recipients_csv is not None:
-            raise DigestError("give one of --to LIST and --test ADDRESS, not both")
-        return None
-    if request.recipients_csv is not None:
-        return request.recipients_csv
-    if configured is None:
-        raise DigestError(
-            "give --to LIST.csv, --to subscribers (the subscriber store) or --test ADDRESS, "
-            'or set [delivery] list = "subscribers" in digest.toml'
-        )
-    return Path(configured) if names_the_store(configured) else root / configured
-
-
-def _test_recipient(address: str) -> Recipient:
-    try:
-        return Recipient(check_address(address))
-    except ValueError as error:
-        raise DigestError(f"--test {address!r}: {error}") from None
-
-
 def _report_list(check: ListCheck, warn: Callable[[str], None]) -> None:
+    # How the file was read is context, not a warning: shown with -v.
+    logger.info("%s: %s recipients; read as %s", check.source, f"{check.valid:,}", check.layout)
     for note in check.notes:
         warn(f"{check.source}: {note}")
     if check.problem_count:
         warn(describe_problems(check, skipped=True))
     if check.duplicate_count:
         warn(describe_duplicates(check))
-
-
-def nothing_to_send(total: int, ahead: Outlook, subject: str, transport: str) -> SendSummary:
-    return SendSummary(
-        total=total,
-        subject=subject,
-        transport=transport,
-        skipped=ahead.sent_earlier,
-        failed_earlier=ahead.failed_earlier,
-        unknown_skipped=ahead.unknown_held,
-        suppressed=ahead.suppressed,
-    )
-
-
-def connections_note(transport: str, connections: int) -> str:
-    if transport != "smtp":
-        return ""
-    return f" over {connections} connection{'s' if connections != 1 else ''}"
-
-
-def already_note(sent: int, suppressed: int, resend: int) -> str:
-    parts = []
-    if sent:
-        parts.append(f"{sent:,} already sent")
-    if suppressed:
-        parts.append(f"{suppressed:,} suppressed (unsubscribed, bounced or paused)")
-    if resend:
-        parts.append(f"{resend:,} unconfirmed from an earlier run, sent once more")
-    return f" ({'; '.join(parts)})" if parts else ""
+    if check.held_total:
+        warn(describe_held(check))

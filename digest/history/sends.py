@@ -42,6 +42,11 @@ class Fingerprint:
         self.total = (self.total + value) % (1 << FINGERPRINT_BITS)
         self.count += 1
 
+    def merge(self, other: Fingerprint) -> None:
+        """Count every address `other` counted (the sum does not depend on order)."""
+        self.total = (self.total + other.total) % (1 << FINGERPRINT_BITS)
+        self.count += other.count
+
     @property
     def text(self) -> str:
         """`sha256-sum:<hex>`, the form the record keeps."""

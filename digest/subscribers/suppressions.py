@@ -41,12 +41,13 @@ class ImportResult:
 
 
 def import_suppressions(
-    where: Path, export: Path, reason: Reason, *, dry_run: bool = False
+    where: Path, export: Path, reason: Reason, *, dry_run: bool = False, every_row: bool = False
 ) -> ImportResult:
-    """Add every address in `export` to the publication's suppression list, in batches."""
+    """Add the addresses `export` says not to mail to the publication's suppression list, in
+    batches (every address in it with `every_row`)."""
     folder = open_publication(where)
     stats = ExportFile()
-    entries = iter_export(export, reason, f"import {export.name}", stats)
+    entries = iter_export(export, reason, f"import {export.name}", stats, every_row=every_row)
     path = default_suppression_path(folder.root)
     added = total = 0
     if dry_run and not path.exists():  # a dry run creates nothing
