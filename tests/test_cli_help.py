@@ -129,3 +129,29 @@ def test_usage_names_the_arguments() -> None:
     assert "Usage: digest build [OPTIONS] EDITION" in _help("build")
     assert "Usage: digest extract [OPTIONS] SOURCE..." in _help("extract")
     assert "Usage: digest summarize [OPTIONS] [PAGE]" in _help("summarize")
+
+
+def _command_paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in getattr(group, "commands", {}).items():
+        paths.append((*prefix, name))
+        paths += _command_paths(command, (*prefix, name))
+    return paths
+
+
+@pytest.mark.parametrize("path", [(), *_command_paths(_group())], ids=" ".join)
+def test_the_lean_dispatch_shows_every_help_as_the_whole_app_does(path: tuple[str, ...]) -> None:
+    """`digest X` builds only the command X; what it shows is what the whole app shows."""
+    for args in ([*path, "--help"], ["-v", *path, "--help"], [*path, "--bogus-option"]):
+        lean = app.only_for(args)
+        assert (lean is app) == (not path)
+        env = {"COLUMNS": "100", "TERM": "dumb"}
+        whole, only = runner.invoke(app, args, env=env), runner.invoke(lean, args, env=env)
+        assert (only.exit_code, only.output) == (whole.exit_code, whole.output)
+
+
+@pytest.mark.parametrize(
+    "args", [["--help", "build"], ["buidl"], ["--version"], [], ["-x", "build"], ["--", "build"]]
+)
+def test_without_a_command_name_first_the_whole_app_answers(args: list[str]) -> None:
+    assert app.only_for(args) is app

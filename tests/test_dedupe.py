@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -94,3 +97,23 @@ def test_dedupe_articles_by_url_and_headline() -> None:
     kept, dropped = dedupe_articles(articles)
     assert [a.title for a in kept] == ["Tram line approved", "Library opens on Sundays"]
     assert len(dropped) == 2
+
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
+CNN_DEV = REALWORLD / "summaries" / "cnn-dev.jsonl"
+
+
+@pytest.mark.skipif(not CNN_DEV.is_file(), reason="../shared/realworld is not available")
+def test_dedupe_drops_what_a_comparison_with_every_kept_headline_drops() -> None:
+    lines = CNN_DEV.read_text(encoding="utf-8").splitlines()[:100]
+    titles = [highlight for line in lines for highlight in json.loads(line)["highlights"][:2]]
+    rewritten = [" ".join(title.split()[1:]) for title in titles[::4]]  # one word less
+    rewritten += [title.upper() + "!" for title in titles[1::9]]
+    articles = [Article(title=title, url=None) for title in [*titles, *rewritten]]
+    every: list[Article] = []
+    for article in articles:
+        if not any(similar_headlines(article.title, other.title) for other in every):
+            every.append(article)
+    kept, dropped = dedupe_articles(articles)
+    assert kept == every
+    assert len(dropped) >= 30

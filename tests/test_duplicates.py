@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
-from digest.edition.arrange import Selected, arrange
-from digest.edition.duplicates import profile, same_news
-from digest.models import Article, ArticleOverrides, TickerItem
+import pytest
+
+from digest.edition.arrange import Selected, arrange, same_news_pairs
+from digest.edition.duplicates import NewsIndex, news_of, profile, same_news, same_story
+from digest.models import Article, ArticleOverrides, Story, TickerItem
 
 
 def _same(first: str, second: str) -> bool:
@@ -92,3 +96,52 @@ def test_ticker_item_telling_an_articles_news_goes() -> None:
     edition = _arrange(ARTICLES[:1], ticker)
     assert [item.text for item in edition.ticker] == ["Rain"]
     assert edition.dropped[0].duplicate_of == ARTICLES[0].article.title
+
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
+CNN_DEV = REALWORLD / "summaries" / "cnn-dev.jsonl"
+
+
+def _real_stories() -> list[Story]:
+    """Two stories per CNN story (two highlights as headlines, two paragraphs as summaries):
+    about 400 real stories, with a few dozen pairs that tell the same news."""
+    stories = []
+    for line in CNN_DEV.read_text(encoding="utf-8").splitlines():
+        story = json.loads(line)
+        for title, summary in list(zip(story["highlights"], story["paragraphs"], strict=False))[:2]:
+            fields = {"url": None, "published": None, "author": None, "image": None}
+            extra = {"image_alt": "", "site_name": None, "source": ""}
+            stories.append(Story(title, summary, section="News", **fields, **extra))
+    return stories
+
+
+@pytest.mark.skipif(not CNN_DEV.is_file(), reason="../shared/realworld is not available")
+def test_the_index_finds_every_pair_a_comparison_of_all_pairs_finds() -> None:
+    stories = _real_stories()
+    news = [news_of(story.title, story.summary) for story in stories]
+    every_pair = [
+        (earlier, later)
+        for later in range(len(news))
+        for earlier in range(later)
+        if same_story(news[earlier], news[later])
+    ]
+    assert len(every_pair) >= 20  # the data holds the same news told twice
+    assert same_news_pairs(stories) == every_pair
+    # Ticker items: each CNN story's last highlight, against every story.
+    wholes = [item.whole for item in news]
+    index = NewsIndex(wholes)
+    for line in CNN_DEV.read_text(encoding="utf-8").splitlines():
+        item = profile(json.loads(line)["highlights"][-1])
+        found = [i for i in index.candidates(item) if same_news(item, wholes[i])]
+        assert found == [i for i, whole in enumerate(wholes) if same_news(item, whole)]
+
+
+def test_only_the_later_of_each_repeat_goes_among_many_stories() -> None:
+    others = [_selected(f"Mayor{n} opens bridge{n} in town{n}", f"Crowd{n}.") for n in range(50)]
+    again = _selected("Dhaka air ranked world's worst again", "Smog.")
+    repeated = [ARTICLES[0], *others, ARTICLES[1], ARTICLES[2], again]
+    edition = _arrange(repeated, [])
+    assert [item.duplicate_of for item in edition.dropped] == [
+        ARTICLES[0].article.title,
+        ARTICLES[2].article.title,
+    ]

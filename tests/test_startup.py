@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,61 @@ def test_premailer_still_reaches_requests_when_it_needs_it() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+DIGEST = str(Path(sys.executable).with_name("digest"))  # the console script: cli.run
+LEAVING = """
+import atexit, sys, threading, time
+from pathlib import Path
+from digest.cli.shutdown import leave
+folder = Path(sys.argv[1])
+def late():
+    time.sleep(0.3)
+    (folder / "thread.txt").write_text("done")
+threading.Thread(target=late).start()
+atexit.register(lambda: (folder / "atexit.txt").write_text("ran"))
+print("flushed", end="")
+leave(3)
+"""
+
+
+def test_leaving_waits_for_threads_runs_atexit_and_flushes(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVING, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (3, "flushed")
+    assert (tmp_path / "thread.txt").read_text() == "done"
+    assert (tmp_path / "atexit.txt").read_text() == "ran"
+
+
+def test_the_console_script_loses_no_file_and_no_database_row(sample_copy: Path) -> None:
+    """`digest` ends without the interpreter's teardown: every output is whole, every
+    journal row committed, as another process reads them right after."""
+    from tests.smtp_server import FaultHandler, smtp_server
+
+    edition = sample_copy / "editions" / "2024-11-22.toml"
+    out = sample_copy / "out-fast"
+    built = subprocess.run(
+        [DIGEST, "build", str(edition), "--out", str(out)], capture_output=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr
+    assert (out / "digest.html").read_bytes().rstrip().endswith(b"</html>")
+    assert json.loads((out / "report.json").read_text())  # whole JSON
+    (sample_copy / "list.csv").write_text("email\nann@example.org\nbob@example.org\n")
+    toml = sample_copy / "digest.toml"
+    toml.write_text(toml.read_text().replace('username = "digest@greenwatch.example"\n', ""))
+    handler = FaultHandler()
+    env = {**os.environ, "DIGEST_UNSUBSCRIBE_SECRET": "a-test-secret-of-32-characters!!"}
+    with smtp_server(handler) as server:
+        smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", str(server.port)]
+        sent = subprocess.run(
+            [DIGEST, "send", str(edition), "--to", str(sample_copy / "list.csv"), "--yes", *smtp,
+             "--smtp-security", "none", "--json"],
+            capture_output=True, env=env, timeout=120,
+        )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["sent"] == 2 and len(handler.received) == 2
+    status = subprocess.run(
+        [DIGEST, "status", str(edition), "--json"], capture_output=True, env=env, timeout=60
+    )
+    assert json.loads(status.stdout)["counts"]["sent"] == 2, status.stderr

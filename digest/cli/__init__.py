@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import NoReturn
 
 from digest.cli import (
     archive,
@@ -25,6 +26,7 @@ from digest.cli import (
 )
 from digest.cli.app import app, show_error
 from digest.cli.helptext import COMMAND_ORDER
+from digest.cli.shutdown import leave
 from digest.errors import DigestError, ExitCode, describe_os_error
 
 # -v, -vv, --verbose anywhere on the command line (the option itself is parsed by the app).
@@ -49,7 +51,7 @@ def main() -> None:
     """Console-script entry point: no traceback for anything a person can cause, and for
     digest's own bugs a one-line message (the traceback with --verbose)."""
     try:
-        app()
+        app.only_for(sys.argv[1:])()
     except DigestError as error:  # raised outside a command body (should not happen)
         show_error(str(error))
         sys.exit(int(error.exit_code))
@@ -67,10 +69,22 @@ def main() -> None:
         sys.exit(int(ExitCode.BUG))
 
 
+def run() -> NoReturn:
+    """The `digest` console script: `main`, then out of the process without the interpreter's
+    teardown once that is safe (`cli.shutdown`)."""
+    try:
+        main()
+    except SystemExit as stop:
+        code = stop.code
+    else:
+        code = 0
+    leave(code)
+
+
 def wants_traceback() -> bool:
     """True when the command line asks for details (-v anywhere): then a bug shows its
     traceback instead of the one-line message."""
     return any(VERBOSE_FLAG.match(argument) for argument in sys.argv[1:])
 
 
-__all__ = ["COMMAND_ORDER", "app", "main"]
+__all__ = ["COMMAND_ORDER", "app", "main", "run"]

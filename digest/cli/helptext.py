@@ -9,6 +9,7 @@ The same classes give every command the shared -v/-q and run it under `conventio
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from collections.abc import Callable, Sequence
@@ -53,6 +54,9 @@ COMMAND_ORDER = (
     "summarize",
 )
 FIRST_TOOL = "extract"
+# The `digest` group's own options that may come before a command's name (`digest -v build`);
+# all are flags. --help and --version answer by themselves, so they are not among them.
+GROUP_FLAGS = re.compile(r"^(?:--verbose|--quiet|-[vq]+)$")
 # A paragraph that starts with this stays as written (Click's convention for tables, lists).
 KEEP_AS_WRITTEN = "\b"
 # A paragraph with a line like this keeps its lines: list items, and indented lines (examples).
@@ -253,6 +257,42 @@ class DigestTyper(typer.Typer):
     ) -> Callable[[CommandFunctionType], CommandFunctionType]:
         """Register a command (see typer.Typer.command)."""
         return super().command(name, cls=cls or DigestCommand, **kwargs)
+
+    def only_for(self, args: Sequence[str]) -> DigestTyper:
+        """This app with only the command (or group) that `args` run, when they name one.
+
+        Typer builds a command's options from its signature, every command on every run:
+        `digest build` would pay for the options of all of them. A name that is no command,
+        no name, or anything but the group's own flags before it (`--help`: the list of
+        commands) keeps the whole app, so every listing, suggestion and error stays Typer's.
+        """
+        name = command_named(args)
+        commands = [info for info in self.registered_commands if _name_of(info) == name]
+        groups = [info for info in self.registered_groups if info.name == name]
+        if name is None or not (commands or groups):
+            return self
+        lean = copy.copy(self)
+        lean.registered_commands, lean.registered_groups = commands, groups
+        return lean
+
+
+def command_named(args: Sequence[str]) -> str | None:
+    """The command `args` run: the first argument after the group's own flags (none of which
+    takes a value), or None when anything else comes first."""
+    for argument in args:
+        if not argument.startswith("-"):
+            return argument
+        if not GROUP_FLAGS.match(argument):
+            return None
+    return None
+
+
+def _name_of(info: Any) -> str | None:
+    """The name Typer gives a registered command: its own, else its function's."""
+    if info.name:
+        return str(info.name)
+    callback = info.callback
+    return None if callback is None else callback.__name__.lower().replace("_", "-")
 
 
 def order_commands(names: Sequence[str], order: Sequence[str], unknown_before: str) -> list[str]:

@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from digest.edition.duplicates import Profile, first_match, profile, same_story_texts
+from digest.edition.duplicates import (
+    NewsIndex,
+    Profile,
+    first_match,
+    news_of,
+    next_edition,
+    profile,
+    same_story,
+    same_story_texts,
+    story_pairs,
+)
 from digest.models import Article, ArticleOverrides, Dropped, Edition, Section, Story, TickerItem
 from digest.summarize import normalize_headline
 
@@ -103,30 +113,40 @@ def tell_same_news(earlier: Story, later: Story) -> bool:
 
 
 def same_news_pairs(stories: Sequence[Story]) -> list[tuple[int, int]]:
-    """(earlier, later) positions of every two stories that tell the same news."""
-    return [
-        (earlier, later)
-        for later in range(len(stories))
-        for earlier in range(later)
-        if tell_same_news(stories[earlier], stories[later])
-    ]
+    """(earlier, later) positions of every two stories that tell the same news, ordered by
+    the later one, then the earlier (only the pairs an index finds possible are compared)."""
+    news = [news_of(story.title, story.summary) for story in stories]
+    return [pair for pair in story_pairs(news) if same_story(news[pair[0]], news[pair[1]])]
 
 
 def drop_repeated_stories(
     stories: Sequence[Story], keep: Sequence[bool]
 ) -> tuple[list[Story], list[Dropped]]:
     """Drop a story telling the same news as an earlier one (never the lead or a kept one)."""
+    news = [news_of(story.title, story.summary) for story in stories]
+    earlier: dict[int, list[int]] = {}
+    for first, second in story_pairs(news):  # the earlier ones in order, for each later one
+        earlier.setdefault(second, []).append(first)
     kept: list[Story] = []
+    kept_at: set[int] = set()
     dropped: list[Dropped] = []
-    for story, editor_keeps in zip(stories, keep, strict=True):
+    for position, (story, editor_keeps) in enumerate(zip(stories, keep, strict=True)):
         match = None
         if not (editor_keeps or story.lead):
-            match = next((k.title for k in kept if tell_same_news(k, story)), None)
+            match = next(
+                (
+                    stories[other].title
+                    for other in earlier.get(position, ())
+                    if other in kept_at and same_story(news[other], news[position])
+                ),
+                None,
+            )
         if match is not None:
             reason = f"same news as the article {match!r}"
             dropped.append(Dropped("article", story.title, reason, story.source, match))
             continue
         kept.append(story)
+        kept_at.add(position)
     return kept, dropped
 
 
@@ -136,13 +156,17 @@ def clean_ticker(
     """Normalize ticker items; drop duplicates, repeated headlines and the stories' news."""
     headline_keys = {comparison_key(headline) for headline in headlines}
     profiles = [(story.title, story_profile(story)) for story in stories]
+    index = NewsIndex([whole for _, whole in profiles])
     seen: set[str] = set()
     kept: list[TickerItem] = []
     dropped: list[Dropped] = []
     for item in items:
         text = normalize_headline(item.text)
         key = comparison_key(text)
-        match = None if item.keep else first_match(profile(text), profiles)
+        match = None
+        if not item.keep:
+            said = profile(text)
+            match = first_match(said, [profiles[i] for i in index.candidates(said)])
         if not key:
             dropped.append(Dropped("ticker", item.text, "empty after cleaning", item.origin))
         elif key in headline_keys and not item.keep:
@@ -169,6 +193,7 @@ def arrange(
     default_section: str,
 ) -> Edition:
     """The whole edition: lead, sections in order, ticker cleaned, and what was dropped."""
+    next_edition()
     stories, dropped_stories = drop_repeated_stories(
         [make_story(item, default_section) for item in selected],
         [item.overrides.keep for item in selected],

@@ -9,7 +9,7 @@ most, since they are what separates one story from another that shares its topic
 
 from __future__ import annotations
 
-import functools
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +27,12 @@ NAME_WEIGHT = 2.0
 WORD_WEIGHT = 1.0
 # Acronyms are matched against the initials of runs of capitalized words this long at most.
 MAX_ACRONYM = 5
+# Weights are small whole numbers: a margin far below one keeps float rounding from
+# shortening an item's lead words (a longer lead only finds more candidates).
+WEIGHT_SLACK = 1e-6
+# Lead words an item must share with another to be compared with it (see NewsIndex): 2
+# compares about a tenth as many pairs as 1 on real stories, for more words looked up.
+LEAD_HITS = 2
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 
@@ -40,13 +46,49 @@ class Profile:
     tokens: frozenset[str] = frozenset()  # the words and the initials, for set intersections
 
 
-# Profiles of recent texts kept: the preview rebuilds an edition whose texts mostly repeat.
-PROFILE_CACHE = 8_192
+# More profiles than this asked for within one edition is no edition (a loop over a corpus):
+# the memo then starts afresh rather than grow.
+MAX_REMEMBERED = 65_536
 
 
-@functools.lru_cache(maxsize=PROFILE_CACHE)
+class _EditionMemo:
+    """The profiles of the texts this edition and the one before asked for.
+
+    Sized to the edition, whatever its size: a rebuild asks for the texts of the build before
+    (all found), an edit adds a few, and what no longer appears goes at the next edition.
+    """
+
+    def __init__(self) -> None:
+        self.current: dict[str, Profile] = {}
+        self.previous: dict[str, Profile] = {}
+
+    def get(self, text: str) -> Profile:
+        found = self.current.get(text)
+        if found is None:
+            found = self.previous.get(text) or _profile(text)
+            if len(self.current) >= MAX_REMEMBERED:
+                self.next_edition()
+            self.current[text] = found
+        return found
+
+    def next_edition(self) -> None:
+        self.previous, self.current = self.current, {}
+
+
+_MEMO = _EditionMemo()
+
+
 def profile(text: str) -> Profile:
     """Weighted stemmed words of a headline (with its summary, for articles); never mutate."""
+    return _MEMO.get(text)
+
+
+def next_edition() -> None:
+    """A new edition is being arranged: profiles the last one did not use are forgotten."""
+    _MEMO.next_edition()
+
+
+def _profile(text: str) -> Profile:
     weights: dict[str, float] = {}
     initials: set[str] = set()
     run: list[str] = []
@@ -113,13 +155,88 @@ def same_story(earlier: News, later: News) -> bool:
     return same_news(later.title, earlier.whole) or same_news(later.whole, earlier.title)
 
 
-# Story pairs remembered: a preview rebuild after one edit compares 199 new pairs, not 19,900.
-PAIR_CACHE = 65_536
-
-
-@functools.lru_cache(maxsize=PAIR_CACHE)
 def same_story_texts(
     earlier_title: str, earlier_summary: str, later_title: str, later_summary: str
 ) -> bool:
-    """`same_story` for two stories given by their texts (remembered)."""
+    """`same_story` for two stories given by their texts (their profiles are remembered)."""
     return same_story(news_of(earlier_title, earlier_summary), news_of(later_title, later_summary))
+
+
+class NewsIndex:
+    """Which of many items could tell the same news as another, without comparing every pair.
+
+    Exact, not approximate. A pair passes `same_news` only when the shorter item has at least
+    MIN_SHARED_WORDS words in the other, and more than SAME_NEWS_SHARE of its weight; so the
+    other holds at least LEAD_HITS of any set of the shorter's words that weighs more than
+    the rest even without its LEAD_HITS - 1 heaviest, or that leaves out fewer than
+    MIN_SHARED_WORDS - LEAD_HITS + 1 of them. Those are an item's "lead words", taken rarest
+    first in the edition so that few items share them (prefix filtering, as in all-pairs
+    similarity search). An item is a candidate when it holds LEAD_HITS of the query's lead
+    words, or the query holds LEAD_HITS of its own (then it is the shorter, which its total
+    weight tells); only candidates are compared.
+    """
+
+    def __init__(self, profiles: Sequence[Profile]) -> None:
+        self._rarity: dict[str, int] = {}
+        for item in profiles:
+            for token in item.tokens:
+                self._rarity[token] = self._rarity.get(token, 0) + 1
+        self._holding: dict[str, list[int]] = {}  # token -> items holding it
+        leading: dict[str, list[tuple[float, int]]] = {}  # token -> (total, item) it leads
+        for position, item in enumerate(profiles):
+            for token in item.tokens:
+                self._holding.setdefault(token, []).append(position)
+            for token in self.lead_words(item):
+                leading.setdefault(token, []).append((item.total, position))
+        # By total weight, so a query takes only the items no heavier than itself.
+        self._leading = {token: sorted(items) for token, items in leading.items()}
+
+    def lead_words(self, item: Profile) -> list[str]:
+        """Words of `item` of which any item telling its news (when `item` is the shorter of
+        the two) holds LEAD_HITS; none when it has too few words to be compared."""
+        words = item.weights
+        most = len(words) - MIN_SHARED_WORDS + LEAD_HITS
+        if len(words) < MIN_SHARED_WORDS:
+            return []
+        allowed_missing = (1.0 - SAME_NEWS_SHARE) * item.total + WEIGHT_SLACK
+        rarest = sorted(words, key=lambda word: (self._rarity.get(word, 0), -words[word], word))
+        weight = 0.0
+        heaviest: list[float] = []  # the LEAD_HITS - 1 heaviest words so far
+        for size, word in enumerate(rarest[:most], 1):
+            weight += words[word]
+            bisect.insort(heaviest, words[word])
+            if len(heaviest) >= LEAD_HITS:
+                del heaviest[0]
+            if size >= LEAD_HITS and weight - sum(heaviest) > allowed_missing:
+                return rarest[:size]
+        return rarest[:most]
+
+    def candidates(self, query: Profile) -> list[int]:
+        """Positions of the items that may tell the query's news, in order; a superset of
+        those `same_news` accepts, usually a small one."""
+        hits: dict[int, int] = {}
+        for word in self.lead_words(query):
+            for position in self._holding.get(word, ()):
+                hits[position] = hits.get(position, 0) + 1
+        found = {position for position, count in hits.items() if count >= LEAD_HITS}
+        hits.clear()
+        for token in query.tokens:
+            items = self._leading.get(token)
+            if items:
+                lighter = bisect.bisect_right(items, (query.total, len(items) + 1 << 62))
+                for _total, position in items[:lighter]:
+                    hits[position] = hits.get(position, 0) + 1
+        found.update(position for position, count in hits.items() if count >= LEAD_HITS)
+        return sorted(found)
+
+
+def story_pairs(news: Sequence[News]) -> list[tuple[int, int]]:
+    """(earlier, later) positions of the stories that may tell the same news, ordered by the
+    later one, then the earlier; `same_story` decides (see NewsIndex)."""
+    index = NewsIndex([item.whole for item in news])
+    pairs: set[tuple[int, int]] = set()
+    for position, item in enumerate(news):
+        for other in index.candidates(item.title):
+            if other != position:
+                pairs.add((min(position, other), max(position, other)))
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0]))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from digest.models import Article
@@ -30,6 +32,9 @@ HEADLINE_SIMILARITY = 0.7
 # Headlines with fewer content words than this ("Storm update") must match exactly: a
 # subset test on two or three words calls too many different stories the same.
 MIN_TOKENS_FOR_FUZZY = 3
+# Far below one word: keeps float rounding from shortening the stems a headline is looked up
+# by (a longer lookup only finds more candidates).
+SIMILARITY_SLACK = 1e-9
 STOPWORDS = frozenset(
     {
         "a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or",
@@ -100,21 +105,65 @@ def similar_headlines(a: str, b: str) -> bool:
     return headline_similarity(a, b) >= HEADLINE_SIMILARITY
 
 
+@dataclass(frozen=True, slots=True)
+class _Headline:
+    """What two headlines are compared on: how many content words, and their stems."""
+
+    words: int
+    stems: frozenset[str]
+
+
+def _headline(text: str) -> _Headline:
+    tokens = set(headline_tokens(text))
+    return _Headline(len(tokens), frozenset(_stem(word) for word in tokens))
+
+
+def _similar(a: _Headline, b: _Headline) -> bool:
+    """`similar_headlines` on headlines already split and stemmed."""
+    if min(a.words, b.words) < MIN_TOKENS_FOR_FUZZY:
+        return a.stems == b.stems
+    return len(a.stems & b.stems) >= HEADLINE_SIMILARITY * len(a.stems | b.stems)
+
+
+def _lead_size(stems: int) -> int:
+    """How many of a headline's stems any headline similar to it holds at least one of: it
+    shares HEADLINE_SIMILARITY of the union, so misses at most the rest of this one's."""
+    return stems - math.ceil(HEADLINE_SIMILARITY * stems - SIMILARITY_SLACK) + 1
+
+
 def dedupe_articles(articles: Sequence[Article]) -> tuple[list[Article], list[Article]]:
-    """Keep the first of each story (same canonical URL or similar headline): kept, dropped."""
+    """Keep the first of each story (same canonical URL or similar headline): kept, dropped.
+
+    Only headlines that share a rare stem (or all of them) are compared: a feed of thousands
+    of entries is not compared pair by pair.
+    """
+    headlines = [_headline(article.title) for article in articles]
+    rarity: dict[str, int] = {}
+    for headline in headlines:
+        for stem in headline.stems:
+            rarity[stem] = rarity.get(stem, 0) + 1
+    by_stem: dict[str, list[int]] = {}  # stem -> kept headlines holding it
+    by_stems: dict[frozenset[str], list[int]] = {}  # all the stems -> kept headlines
     kept: list[Article] = []
     dropped: list[Article] = []
     seen_urls: set[str] = set()
-    for article in articles:
+    for position, (article, headline) in enumerate(zip(articles, headlines, strict=True)):
         url = canonical_url(article.url) if article.url else None
+        rarest = sorted(headline.stems, key=lambda stem: (rarity[stem], stem))
+        candidates = set(by_stems.get(headline.stems, ()))
+        for stem in rarest[: _lead_size(len(rarest))]:
+            candidates.update(by_stem.get(stem, ()))
         duplicate = (url is not None and url in seen_urls) or any(
-            similar_headlines(article.title, other.title) for other in kept
+            _similar(headline, headlines[other]) for other in candidates
         )
         if duplicate:
             log.debug("duplicate dropped: %s", article.title)
             dropped.append(article)
             continue
         kept.append(article)
+        for stem in headline.stems:
+            by_stem.setdefault(stem, []).append(position)
+        by_stems.setdefault(headline.stems, []).append(position)
         if url is not None:
             seen_urls.add(url)
     return kept, dropped

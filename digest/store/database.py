@@ -167,6 +167,12 @@ def _shared(path: Path, schema: Schema) -> _Shared:
         return shared
 
 
+def open_files() -> list[Path]:
+    """The files this process holds a connection to: none once every user has closed."""
+    with _REGISTRY_LOCK:
+        return [path for pid, path in _REGISTRY if pid == os.getpid()]
+
+
 def open_database(path: Path, schema: Schema, *, error: type[StoreError] = StoreError) -> Database:
     """Open (or create) a database file digest keeps; errors are raised as `error`.
 
